@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { registerCheckConfig } from './check-config.js';
+import { registerStart } from './start.js';
+
+/** Builds the `gatehouse` command tree. Each command sets process.exitCode or resolves with one. */
+export function createProgram(): Command {
+  const program = new Command('gatehouse')
+    .description('Gatehouse: an authorizing reverse proxy for deployed API services')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerCheckConfig(program);
+  return program;
+}
+
+/** Runs the CLI with argv as given to Node; resolves with the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    console.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+}

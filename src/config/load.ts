@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError, formatKeyPath, type ConfigIssue } from './issues.js';
+import { checkReferences } from './references.js';
+import { createConfigSchema, type GatehouseConfig } from './schema.js';
+
+export interface ParseOptions {
+  /** Shown in errors (usually the file path). */
+  readonly source: string;
+  /** Folder that relative `{file: ...}` references resolve against. */
+  readonly baseDir: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Parses and validates configuration text. Throws ConfigError listing every problem
+ * with its key path: YAML syntax first, then structure, then cross-references.
+ */
+export function parseConfig(text: string, options: ParseOptions): GatehouseConfig {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      options.source,
+      doc.errors.map((e) => ({
+        path: e.linePos?.[0] ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)',
+        message: e.message.split('\n')[0] ?? 'invalid YAML',
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const schema = createConfigSchema({ baseDir: options.baseDir, env: options.env ?? process.env });
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issues: ConfigIssue[] = result.error.issues.map((i) => ({
+      path: formatKeyPath(i.path),
+      message: i.message,
+    }));
+    throw new ConfigError(options.source, issues);
+  }
+  const referenceIssues = checkReferences(result.data);
+  if (referenceIssues.length > 0) throw new ConfigError(options.source, referenceIssues);
+  return result.data;
+}
+
+export interface LoadedConfig {
+  readonly config: GatehouseConfig;
+  /** SHA-256 of the file text: a reload of identical text is a no-op. */
+  readonly hash: string;
+  readonly path: string;
+}
+
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<LoadedConfig> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(absolute, [
+      { path: '(file)', message: `cannot read configuration file (${reason})` },
+    ]);
+  }
+  const config = parseConfig(text, { source: absolute, baseDir: dirname(absolute), env });
+  return { config, hash: createHash('sha256').update(text).digest('hex'), path: absolute };
+}

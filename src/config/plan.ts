@@ -1,0 +1,92 @@
+import type { Gate } from '../auth/types.js';
+import type { DeploymentMetrics } from '../observability/metrics.js';
+import type { ProxyTrust } from '../proxy/forwarded.js';
+import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import type { UpstreamPool } from '../proxy/upstream-pool.js';
+import type { Router } from '../routing/router.js';
+import type { GatehouseConfig } from './schema.js';
+
+export interface EffectiveTimeouts {
+  readonly connectMs: number;
+  readonly responseMs: number;
+  readonly idleMs: number;
+}
+
+/** Everything the data plane needs to serve one deployment, fixed at compile time. */
+export interface CompiledDeployment {
+  readonly id: string;
+  readonly serviceId: string;
+  readonly versionId: string;
+  readonly infrastructureId: string;
+  readonly enabled: boolean;
+  readonly host: string | undefined;
+  readonly basePath: string;
+  readonly stripPrefix: boolean;
+  readonly retryIdempotent: boolean;
+  readonly timeouts: EffectiveTimeouts;
+  readonly maxBodyBytes: number;
+  readonly pool: UpstreamPool;
+  readonly gate: Gate;
+  readonly headerPolicy: UpstreamHeaderPolicy;
+  readonly metrics: DeploymentMetrics;
+}
+
+/** The immutable result of compiling a configuration. Requests only ever read it. */
+export interface RuntimePlan {
+  readonly generation: number;
+  readonly config: GatehouseConfig;
+  readonly router: Router<CompiledDeployment>;
+  readonly deployments: ReadonlyMap<string, CompiledDeployment>;
+  readonly proxyTrust: ProxyTrust;
+  /** Pool references this plan holds (released when the plan is retired and idle). */
+  readonly poolKeys: readonly string[];
+}
+
+/**
+ * Holds the running plan. A swap is one assignment; a request keeps the plan it
+ * started with (lease), and a retired plan is disposed when its last request ends.
+ */
+export class PlanHolder {
+  private plan: RuntimePlan | undefined;
+  private readonly leases = new Map<RuntimePlan, number>();
+  private readonly retired = new Set<RuntimePlan>();
+
+  constructor(private readonly dispose: (plan: RuntimePlan) => void) {}
+
+  get current(): RuntimePlan | undefined {
+    return this.plan;
+  }
+
+  /** Installs `next`; the previous plan is disposed once no request holds it. */
+  swap(next: RuntimePlan): void {
+    const previous = this.plan;
+    this.plan = next;
+    if (previous) this.retire(previous);
+  }
+
+  /** Retires the current plan (shutdown). */
+  clear(): void {
+    const previous = this.plan;
+    this.plan = undefined;
+    if (previous) this.retire(previous);
+  }
+
+  acquire(plan: RuntimePlan): void {
+    this.leases.set(plan, (this.leases.get(plan) ?? 0) + 1);
+  }
+
+  release(plan: RuntimePlan): void {
+    const count = (this.leases.get(plan) ?? 1) - 1;
+    if (count > 0) {
+      this.leases.set(plan, count);
+      return;
+    }
+    this.leases.delete(plan);
+    if (this.retired.delete(plan)) this.dispose(plan);
+  }
+
+  private retire(plan: RuntimePlan): void {
+    if (this.leases.has(plan)) this.retired.add(plan);
+    else this.dispose(plan);
+  }
+}

@@ -1,0 +1,79 @@
+import { routeKey } from '../routing/route-key.js';
+import { formatKeyPath, type ConfigIssue } from './issues.js';
+import type { GatehouseConfig } from './schema.js';
+
+export function defaultBasePath(serviceId: string): string {
+  return `/public/api/v1/${serviceId}`;
+}
+
+function duplicates<T extends { id: string }>(
+  items: readonly T[],
+  section: string,
+  issues: ConfigIssue[],
+  what: string,
+): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const first = seen.get(item.id);
+    if (first === undefined) seen.set(item.id, index);
+    else
+      issues.push({
+        path: formatKeyPath([section, index, 'id']),
+        message: `duplicate ${what} id "${item.id}" (first at ${formatKeyPath([section, first])})`,
+      });
+  });
+}
+
+/**
+ * Checks what the structural schema cannot: unique ids, references between sections,
+ * and deployments that would match the same requests. Returns every problem found.
+ */
+export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  duplicates(config.infrastructures, 'infrastructures', issues, 'infrastructure');
+  duplicates(config.services, 'services', issues, 'service');
+  duplicates(config.deployments, 'deployments', issues, 'deployment');
+  config.services.forEach((service, s) => {
+    const seen = new Set<string>();
+    service.versions.forEach((version, v) => {
+      if (seen.has(version.id))
+        issues.push({
+          path: formatKeyPath(['services', s, 'versions', v, 'id']),
+          message: `duplicate version id "${version.id}" in service "${service.id}"`,
+        });
+      seen.add(version.id);
+    });
+  });
+
+  const infrastructures = new Set(config.infrastructures.map((i) => i.id));
+  const services = new Map(config.services.map((s) => [s.id, s]));
+  const routes = new Map<string, string>();
+  config.deployments.forEach((d, i) => {
+    const service = services.get(d.service);
+    if (!service)
+      issues.push({
+        path: formatKeyPath(['deployments', i, 'service']),
+        message: `unknown service "${d.service}"`,
+      });
+    else if (!service.versions.some((v) => v.id === d.version))
+      issues.push({
+        path: formatKeyPath(['deployments', i, 'version']),
+        message: `service "${d.service}" has no version "${d.version}"`,
+      });
+    if (!infrastructures.has(d.infrastructure))
+      issues.push({
+        path: formatKeyPath(['deployments', i, 'infrastructure']),
+        message: `unknown infrastructure "${d.infrastructure}"`,
+      });
+    const basePath = d.basePath ?? defaultBasePath(d.service);
+    const key = routeKey(d.host, basePath);
+    const other = routes.get(key);
+    if (other !== undefined)
+      issues.push({
+        path: formatKeyPath(['deployments', i, d.basePath === undefined ? 'service' : 'basePath']),
+        message: `deployment "${d.id}" would match the same requests as deployment "${other}" (host ${d.host ?? '*any*'}, base path ${basePath})`,
+      });
+    else routes.set(key, d.id);
+  });
+  return issues;
+}

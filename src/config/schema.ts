@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { authSettingsSchema } from './schema-auth.js';
+import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
+import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
+import type { SecretContext } from './secret-ref.js';
+
+const MiB = 1024 * 1024;
+
+const listenerSchema = (host: string, port: number) =>
+  z.strictObject({
+    host: z.string().min(1).default(host),
+    port: z.number().int().min(0).max(65_535).default(port),
+  });
+
+const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
+  trustProxy: trustProxySchema,
+  /** Default request body limit; a deployment may set its own. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(10 * MiB),
+  /** Idle time before a client keep-alive connection is closed. */
+  keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(65_000),
+  /** Longest time a client may take to send its request headers. */
+  headersTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+});
+
+const serverSchema = z.strictObject({
+  dataPlane: dataPlaneSchema.default(dataPlaneSchema.parse({})),
+  admin: listenerSchema('127.0.0.1', 9090).default({ host: '127.0.0.1', port: 9090 }),
+  shutdown: z
+    .strictObject({
+      /** After readiness turns false, wait this long before closing listeners (load balancers notice). */
+      readinessDelayMs: z.number().int().min(0).max(300_000).default(0),
+      /** Longest wait for in-flight requests once listeners are closed. */
+      drainTimeoutMs: z.number().int().min(0).max(600_000).default(25_000),
+    })
+    .default({ readinessDelayMs: 0, drainTimeoutMs: 25_000 }),
+  reload: z
+    .strictObject({
+      watch: z.boolean().default(true),
+      debounceMs: z.number().int().min(0).max(60_000).default(250),
+    })
+    .default({ watch: true, debounceMs: 250 }),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** One JSON line per data-plane request (method, path without query, status, timings). */
+  accessLog: z.boolean().default(true),
+});
+
+const versionSchema = z.strictObject({
+  id: idSchema,
+  description: z.string().max(1000).optional(),
+  auth: authSettingsSchema,
+});
+
+const serviceSchema = z.strictObject({
+  id: idSchema,
+  owner: z.string().min(1).max(200).optional(),
+  description: z.string().max(1000).optional(),
+  versions: z.array(versionSchema).min(1, 'a service needs at least one version'),
+});
+
+const deploymentSchema = z.strictObject({
+  id: idSchema,
+  service: idSchema,
+  version: idSchema,
+  infrastructure: idSchema,
+  enabled: z.boolean().default(true),
+  /** Default: /public/api/v1/{service}. */
+  basePath: basePathSchema.optional(),
+  host: hostSchema.optional(),
+  /** Remove the base path before forwarding (the upstream sees "/rest"). */
+  stripPrefix: z.boolean().default(false),
+  /** Send the client's Host to the upstream instead of the node's host:port. */
+  preserveHost: z.boolean().default(false),
+  timeouts: timeoutsOverrideSchema.optional(),
+  maxBodyBytes: z.number().int().min(0).optional(),
+  /** Retry an idempotent request without body once on another node after a connection failure. */
+  retryIdempotent: z.boolean().default(true),
+  /** `inherit` the version's authorization settings, or replace them entirely. */
+  auth: z.union([z.literal('inherit'), authSettingsSchema]).default('inherit'),
+});
+
+/** The whole configuration file. Build with a SecretContext so `{env}`/`{file}` resolve. */
+export function createConfigSchema(_secrets: SecretContext) {
+  return z.strictObject({
+    server: serverSchema.default(serverSchema.parse({})),
+    logging: loggingSchema.default({ level: 'info', accessLog: true }),
+    infrastructures: z.array(infrastructureSchema).default([]),
+    services: z.array(serviceSchema).default([]),
+    deployments: z.array(deploymentSchema).default([]),
+  });
+}
+
+export type GatehouseConfig = z.infer<ReturnType<typeof createConfigSchema>>;
+export type DeploymentConfig = z.infer<typeof deploymentSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type VersionConfig = z.infer<typeof versionSchema>;

@@ -1,0 +1,132 @@
+import { connectionListedNames, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
+import { forwardingHeaders, type ForwardingFacts, type InboundForwarding } from './forwarded.js';
+
+/** Per-deployment choices about what reaches the upstream, compiled once. */
+export interface UpstreamHeaderPolicy {
+  /** Lower-case names never passed through from the client (identity headers, Authorization unless forwarded). */
+  readonly removed: ReadonlySet<string>;
+  /** Send the client's Host header instead of the node's. */
+  readonly preserveHost: boolean;
+}
+
+/** Headers the proxy always sets itself, so a client's copy is dropped. */
+const SET_BY_PROXY: ReadonlySet<string> = new Set([
+  'host',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-request-id',
+  'expect',
+]);
+
+export interface UpstreamRequestFacts extends ForwardingFacts {
+  readonly requestId: string;
+}
+
+/**
+ * The header list sent upstream, as a flat [name, value, ...] array: the client's
+ * end-to-end headers minus hop-by-hop ones (and those named in Connection), minus the
+ * policy's removed names, plus forwarding headers, the request id and `extra`
+ * (identity headers computed by the pipeline).
+ */
+export function buildUpstreamHeaders(
+  raw: readonly string[],
+  facts: UpstreamRequestFacts,
+  policy: UpstreamHeaderPolicy,
+  extra: readonly string[],
+): string[] {
+  let out: string[] = [];
+  let connection: string[] | undefined;
+  const inbound: InboundForwarding = {
+    xForwardedFor: undefined,
+    xForwardedProto: undefined,
+    xForwardedHost: undefined,
+    forwarded: undefined,
+  };
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    if (HOP_BY_HOP_HEADERS.has(name)) {
+      if (name === 'connection') (connection ??= []).push(value);
+      continue;
+    }
+    if (SET_BY_PROXY.has(name)) {
+      if (facts.trusted) collectInbound(inbound, name, value);
+      continue;
+    }
+    if (policy.removed.has(name)) continue;
+    out.push(name, value);
+  }
+  if (connection) {
+    const listed = connectionListedNames(connection);
+    if (listed) out = withoutNames(out, listed);
+  }
+  if (policy.preserveHost && facts.host) out.push('host', facts.host);
+  const forwarding = forwardingHeaders(facts, inbound);
+  for (const item of forwarding) out.push(item);
+  out.push('x-request-id', facts.requestId);
+  for (const item of extra) out.push(item);
+  return out;
+}
+
+function joinValue(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`;
+}
+
+function collectInbound(inbound: InboundForwarding, name: string, value: string): void {
+  switch (name) {
+    case 'x-forwarded-for':
+      inbound.xForwardedFor = joinValue(inbound.xForwardedFor, value);
+      break;
+    case 'x-forwarded-proto':
+      inbound.xForwardedProto ??= value;
+      break;
+    case 'x-forwarded-host':
+      inbound.xForwardedHost ??= value;
+      break;
+    case 'forwarded':
+      inbound.forwarded = joinValue(inbound.forwarded, value);
+      break;
+    default:
+      break;
+  }
+}
+
+function withoutNames(flat: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string;
+    if (!names.has(name)) out.push(name, flat[i + 1] as string);
+  }
+  return out;
+}
+
+/**
+ * Response headers from the upstream (undici's raw Buffer pairs) for the client:
+ * hop-by-hop and Connection-listed names removed. Flat [name, value, ...] for writeHead.
+ */
+export function buildClientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const out: string[] = [];
+  let connection: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lower = name.toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (HOP_BY_HOP_HEADERS.has(lower)) {
+      if (lower === 'connection') (connection ??= []).push(value);
+      continue;
+    }
+    if (lower === 'x-request-id') continue;
+    out.push(name, value);
+  }
+  out.push('x-request-id', requestId);
+  if (!connection) return out;
+  const listed = connectionListedNames(connection);
+  if (!listed) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!listed.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+  }
+  return kept;
+}

@@ -1,0 +1,51 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ERROR_CATALOGUE, errorBody, GatehouseError } from '../errors.js';
+import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { createOpsRouter, type Readiness } from './ops-routes.js';
+
+export interface AdminPlaneOptions {
+  readonly readiness: Readiness;
+  readonly metrics: GatehouseMetrics;
+  readonly logger: Logger;
+}
+
+/** The Express app on the admin port: ops endpoints now, the admin API mounts here too. */
+export function createAdminApp(options: AdminPlaneOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const inbound = req.get('x-request-id');
+    const id = inbound && /^[A-Za-z0-9._:@/+=-]{1,128}$/.test(inbound) ? inbound : randomUUID();
+    res.locals.requestId = id;
+    res.set('x-request-id', id);
+    next();
+  });
+  app.use(createOpsRouter(options.readiness, options.metrics));
+  app.use((_req: Request, _res: Response, next: NextFunction) =>
+    next(new GatehouseError('not_found', 'No such endpoint.')),
+  );
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const error = toGatehouseError(err);
+    if (error.status >= 500) options.logger.error({ err }, 'admin request failed');
+    res
+      .status(error.status)
+      .set(error.headers ?? {})
+      .json(errorBody(error, String(res.locals.requestId)));
+  });
+  return app;
+}
+
+/** Express and body-parser errors carry `status`/`type`; everything else is internal. */
+export function toGatehouseError(err: unknown): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
+  const type = typeof err === 'object' && err !== null && 'type' in err ? String(err.type) : '';
+  if (status === 413 || type === 'entity.too.large') return new GatehouseError('body_too_large');
+  if (type === 'entity.parse.failed') return new GatehouseError('bad_request', 'The body is not valid JSON.');
+  if (status === 415) return new GatehouseError('unsupported_media_type');
+  if (status >= 400 && status < 500) return new GatehouseError('bad_request');
+  return new GatehouseError('internal_error', ERROR_CATALOGUE.internal_error.message);
+}

@@ -1,0 +1,260 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Admission } from '../auth/types.js';
+import type { Clock } from '../clock.js';
+import type { CompiledDeployment, PlanHolder, RuntimePlan } from '../config/plan.js';
+import { GatehouseError } from '../errors.js';
+import type { Logger } from '../observability/log.js';
+import type { DeploymentMetrics, GatehouseMetrics } from '../observability/metrics.js';
+import { limitBodySize } from '../proxy/body-limit.js';
+import type { PoolRegistry } from '../proxy/pool-registry.js';
+import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
+import { proxyWebSocket } from '../proxy/websocket.js';
+import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
+import { normalizeHost } from '../routing/router.js';
+import { Exchange } from './exchange.js';
+import { requestIdFor } from './request-id.js';
+import { sendError, sendErrorOnSocket } from './respond.js';
+
+export interface DataPlaneServices {
+  readonly plans: PlanHolder;
+  readonly metrics: GatehouseMetrics;
+  readonly logger: Logger;
+  readonly pools: PoolRegistry;
+  readonly clock: Clock;
+  /** True once shutdown has begun: answers carry Connection: close. */
+  isDraining(): boolean;
+  accessLog(): boolean;
+}
+
+/** What the client said about its body: none, a length, or chunked (unknown length). */
+type BodyShape = { kind: 'none' } | { kind: 'length'; bytes: number } | { kind: 'chunked' };
+
+function bodyShape(req: IncomingMessage): BodyShape {
+  if (req.headers['transfer-encoding'] !== undefined) return { kind: 'chunked' };
+  const length = req.headers['content-length'];
+  if (length === undefined || length === '0') return { kind: 'none' };
+  return { kind: 'length', bytes: Number(length) };
+}
+
+function stripBasePath(path: string, basePath: string): string {
+  if (basePath === '/') return path;
+  const rest = path.slice(basePath.length);
+  return rest === '' ? '/' : rest;
+}
+
+interface Routed {
+  readonly plan: RuntimePlan;
+  readonly deployment: CompiledDeployment;
+  readonly target: RequestTarget;
+}
+
+/**
+ * The data plane: a plain node:http handler over the current plan. Route, admit
+ * (authenticate + authorize, synchronously when the gate can), then forward. Nothing
+ * here parses a body or logs a header value.
+ */
+export class DataPlane {
+  inFlight = 0;
+  private readonly unmatched: DeploymentMetrics;
+  readonly upgradedSockets = new Set<Duplex>();
+
+  constructor(private readonly services: DataPlaneServices) {
+    this.unmatched = services.metrics.forDeployment('(none)');
+  }
+
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const startedAt = performance.now();
+    const services = this.services;
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    const plan = services.plans.current;
+    this.inFlight++;
+    services.metrics.inFlight.inc();
+    if (plan) services.plans.acquire(plan);
+    if (services.isDraining()) res.shouldKeepAlive = false;
+
+    // Both are set further down and read by the close listener registered first.
+    // eslint-disable-next-line prefer-const
+    let deployment: CompiledDeployment | undefined;
+    let exchange: Exchange | undefined;
+    res.once('close', () => {
+      const completed = res.writableFinished;
+      if (!completed) exchange?.cancel();
+      const status = completed ? res.statusCode : 499;
+      const metrics = deployment?.metrics ?? this.unmatched;
+      const seconds = (performance.now() - startedAt) / 1000;
+      metrics.countRequest(req.method ?? 'OTHER', status);
+      metrics.duration.observe(seconds);
+      this.inFlight--;
+      services.metrics.inFlight.dec();
+      if (plan) services.plans.release(plan);
+      if (services.accessLog())
+        services.logger.info(
+          {
+            requestId,
+            method: req.method,
+            path: routedPath(req.url),
+            status,
+            durationMs: Math.round(seconds * 1e6) / 1e3,
+            deployment: deployment?.id,
+            node: exchange?.node?.url,
+            upstreamMs:
+              exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
+            retried: exchange?.retried || undefined,
+            remote: req.socket.remoteAddress,
+          },
+          'request',
+        );
+    });
+
+    const routed = this.route(plan, req, requestId);
+    if (routed instanceof GatehouseError) {
+      this.reject(res, routed, requestId, req);
+      return;
+    }
+    deployment = routed.deployment;
+    const admission = routed.deployment.gate.admit(req);
+    const proceed = (result: Admission): void => {
+      if (!result.allowed) {
+        this.reject(res, result.error, requestId, req);
+        return;
+      }
+      exchange = this.forward(req, res, routed, result, requestId);
+    };
+    if (admission instanceof Promise) {
+      admission.then(proceed, (err: unknown) => {
+        services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
+        this.reject(res, new GatehouseError('auth_unavailable'), requestId, req);
+      });
+    } else proceed(admission);
+  };
+
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    socket.on('error', () => socket.destroy());
+    const plan = this.services.plans.current;
+    const routed = this.route(plan, req, requestId);
+    if (routed instanceof GatehouseError) {
+      sendErrorOnSocket(socket, routed, requestId);
+      return;
+    }
+    const admit = (result: Admission): void => {
+      if (!result.allowed) return sendErrorOnSocket(socket, result.error, requestId);
+      const node = routed.deployment.pool.pick();
+      if (!node) return sendErrorOnSocket(socket, new GatehouseError('no_healthy_node'), requestId);
+      const headers = buildUpstreamHeaders(
+        req.rawHeaders,
+        this.facts(req, routed.plan, requestId),
+        routed.deployment.headerPolicy,
+        routed.deployment.gate.identityHeaders(result.identity),
+      );
+      this.upgradedSockets.add(socket);
+      socket.once('close', () => this.upgradedSockets.delete(socket));
+      proxyWebSocket(req, socket, head, {
+        target: node.url,
+        path: this.upstreamPath(routed),
+        headers,
+        onError: () => sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId),
+      });
+    };
+    const admission = routed.deployment.gate.admit(req);
+    if (admission instanceof Promise)
+      admission.then(admit, () =>
+        sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId),
+      );
+    else admit(admission);
+  };
+
+  private route(
+    plan: RuntimePlan | undefined,
+    req: IncomingMessage,
+    _requestId: string,
+  ): Routed | GatehouseError {
+    if (!plan) return new GatehouseError('unavailable');
+    const target = parseRequestTarget(req.url ?? '');
+    if (!target)
+      return new GatehouseError(
+        'bad_request',
+        'The request path is malformed or tries to leave its base path.',
+      );
+    const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
+    const match = plan.router.match(host, target.path);
+    if (!match) return new GatehouseError('no_deployment');
+    if (!match.value.enabled) return new GatehouseError('deployment_disabled');
+    return { plan, deployment: match.value, target };
+  }
+
+  private reject(res: ServerResponse, error: GatehouseError, requestId: string, req: IncomingMessage): void {
+    this.services.metrics.errorResponses.labels(error.code).inc();
+    sendError(res, error, requestId, bodyShape(req).kind !== 'none' && !req.complete);
+  }
+
+  private facts(req: IncomingMessage, plan: RuntimePlan, requestId: string): UpstreamRequestFacts {
+    const peerAddress = req.socket.remoteAddress ?? '';
+    return {
+      peerAddress,
+      protocol: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
+      host: req.headers.host,
+      trusted: plan.proxyTrust(peerAddress),
+      requestId,
+    };
+  }
+
+  private upstreamPath(routed: Routed): string {
+    const path = routed.deployment.stripPrefix
+      ? stripBasePath(routed.target.path, routed.deployment.basePath)
+      : routed.target.path;
+    return path + routed.target.query;
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    routed: Routed,
+    admission: Admission & { allowed: true },
+    requestId: string,
+  ): Exchange | undefined {
+    const { deployment, plan } = routed;
+    const shape = bodyShape(req);
+    const limit = deployment.maxBodyBytes;
+    if (shape.kind === 'length' && limit > 0 && shape.bytes > limit) {
+      this.reject(res, new GatehouseError('body_too_large'), requestId, req);
+      return undefined;
+    }
+    const headers = buildUpstreamHeaders(
+      req.rawHeaders,
+      this.facts(req, plan, requestId),
+      deployment.headerPolicy,
+      deployment.gate.identityHeaders(admission.identity),
+    );
+    const body =
+      shape.kind === 'none' ? null : shape.kind === 'chunked' && limit > 0 ? limitBodySize(req, limit) : req;
+    const exchange = new Exchange(
+      this.services,
+      req,
+      res,
+      deployment,
+      {
+        method: req.method ?? 'GET',
+        path: this.upstreamPath(routed),
+        headers,
+        body,
+        responseTimeoutMs: deployment.timeouts.responseMs,
+        idleTimeoutMs: deployment.timeouts.idleMs,
+        requestId,
+      },
+      shape.kind !== 'none',
+    );
+    exchange.start();
+    return exchange;
+  }
+}
+
+/** The path for logs: no query string (it may carry credentials), capped in length. */
+function routedPath(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.length > 512 ? `${path.slice(0, 512)}...` : path;
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.js';
+import type { CompiledDeployment } from '../config/plan.js';
+import { GatehouseError } from '../errors.js';
+import type { PoolRegistry } from '../proxy/pool-registry.js';
+import {
+  ClientGoneError,
+  forward,
+  type ForwardFailure,
+  type ForwardHandle,
+  type RelayEvents,
+  type UpstreamRequest,
+} from '../proxy/forwarder.js';
+import type { UpstreamNode } from '../proxy/upstream-pool.js';
+import { sendError } from './respond.js';
+
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export interface ExchangeServices {
+  readonly clock: Clock;
+  readonly pools: PoolRegistry;
+}
+
+/**
+ * One request's trip upstream: pick a node, relay, and on a connection failure retry
+ * an idempotent, body-less request once on another node. Every outcome ends in exactly
+ * one of: a relayed response, a JSON error, or a destroyed connection.
+ */
+export class Exchange implements RelayEvents {
+  node: UpstreamNode | undefined;
+  retried = false;
+  /** performance.now() when the upstream answered (0 if it did not). */
+  upstreamMs = 0;
+  private handle: ForwardHandle | undefined;
+  private sentAt = 0;
+  private settled = false;
+
+  constructor(
+    private readonly services: ExchangeServices,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly deployment: CompiledDeployment,
+    private readonly request: UpstreamRequest,
+    private readonly requestHasBody: boolean,
+  ) {}
+
+  start(): void {
+    const node = this.deployment.pool.pick();
+    if (!node) {
+      this.settled = true;
+      sendError(this.res, new GatehouseError('no_healthy_node'), this.request.requestId, this.requestHasBody);
+      return;
+    }
+    this.send(node);
+  }
+
+  /** The client went away: stop the upstream exchange. */
+  cancel(): void {
+    if (!this.settled) this.handle?.cancel(new ClientGoneError('client closed the connection'));
+  }
+
+  private send(node: UpstreamNode): void {
+    this.node = node;
+    node.inFlight++;
+    this.sentAt = performance.now();
+    this.handle = forward(node.client, this.request, this.res, this);
+  }
+
+  onResponseStart(): void {
+    this.node?.recordSuccess();
+    this.upstreamMs = performance.now() - this.sentAt;
+    this.deployment.metrics.upstream.observe(this.upstreamMs / 1000);
+  }
+
+  onComplete(): void {
+    this.settled = true;
+    if (this.node) this.node.inFlight--;
+  }
+
+  onFailure(failure: ForwardFailure, responseStarted: boolean): void {
+    const node = this.node;
+    if (node) {
+      node.inFlight--;
+      if (failure.connectionFailure && node.recordConnectionFailure(this.services.clock.now()))
+        this.services.pools.recordEjection(this.deployment.infrastructureId, node);
+    }
+    if (failure.code === 'client_gone') {
+      this.settled = true;
+      return;
+    }
+    this.deployment.metrics.upstreamFailure(failure.reason);
+    if (!responseStarted && this.mayRetry(failure)) {
+      const next = this.deployment.pool.pick(node);
+      if (next) {
+        this.retried = true;
+        this.deployment.metrics.retry();
+        this.send(next);
+        return;
+      }
+    }
+    this.settled = true;
+    if (responseStarted) this.res.destroy();
+    else sendError(this.res, new GatehouseError(failure.code), this.request.requestId, this.requestHasBody);
+  }
+
+  private mayRetry(failure: ForwardFailure): boolean {
+    return (
+      failure.connectionFailure &&
+      !this.retried &&
+      !this.requestHasBody &&
+      this.deployment.retryIdempotent &&
+      IDEMPOTENT_METHODS.has(this.request.method) &&
+      !this.req.destroyed
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+}
+
+export type UpstreamHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface TestUpstream {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Every request that reached this upstream, in arrival order. */
+  readonly requests: RecordedRequest[];
+  setHandler(handler: UpstreamHandler): void;
+  close(): Promise<void>;
+}
+
+/** Echoes what it received as JSON: the default handler of test upstreams. */
+export function echoHandler(name: string): UpstreamHandler {
+  return (req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      const body = JSON.stringify({
+        upstream: name,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        bodyBytes: bytes,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  };
+}
+
+/** A real HTTP server on 127.0.0.1 with a free port that records what reaches it. */
+export async function startUpstream(name = 'upstream', handler?: UpstreamHandler): Promise<TestUpstream> {
+  let current = handler ?? echoHandler(name);
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+    });
+    current(req, res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    requests,
+    setHandler: (h) => {
+      current = h;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port that was free a moment ago and has nothing listening (connection refused). */
+export async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
