@@ -1,6 +1,7 @@
 import { routeKey } from '../routing/route-key.js';
 import { formatKeyPath, type ConfigIssue } from './issues.js';
 import type { GatehouseConfig } from './schema.js';
+import type { AuthSettingsConfig } from './schema-auth.js';
 
 export function defaultBasePath(serviceId: string): string {
   return `/public/api/v1/${serviceId}`;
@@ -33,6 +34,24 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
   duplicates(config.infrastructures, 'infrastructures', issues, 'infrastructure');
   duplicates(config.services, 'services', issues, 'service');
   duplicates(config.deployments, 'deployments', issues, 'deployment');
+  duplicates(config.providers, 'providers', issues, 'provider');
+  const providers = new Set(config.providers.map((p) => p.id));
+  const checkProviders = (auth: AuthSettingsConfig | 'inherit', path: (string | number)[]): void => {
+    if (auth === 'inherit') return;
+    auth.jwt?.providers.forEach((id, k) => {
+      if (!providers.has(id))
+        issues.push({
+          path: formatKeyPath([...path, 'jwt', 'providers', k]),
+          message: `unknown provider "${id}"`,
+        });
+    });
+  };
+  config.services.forEach((service, s) =>
+    service.versions.forEach((version, v) =>
+      checkProviders(version.auth, ['services', s, 'versions', v, 'auth']),
+    ),
+  );
+  config.deployments.forEach((d, i) => checkProviders(d.auth, ['deployments', i, 'auth']));
   config.services.forEach((service, s) => {
     const seen = new Set<string>();
     service.versions.forEach((version, v) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authSettingsSchema } from './schema-auth.js';
+import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
 import type { SecretContext } from './secret-ref.js';
@@ -86,10 +86,12 @@ const deploymentSchema = z.strictObject({
 });
 
 /** The whole configuration file. Build with a SecretContext so `{env}`/`{file}` resolve. */
-export function createConfigSchema(_secrets: SecretContext) {
+export function createConfigSchema(secrets: SecretContext) {
   return z.strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default({ level: 'info', accessLog: true }),
+    /** JWT providers (HMAC secrets, public keys, remote JWKS) that deployments refer to by id. */
+    providers: z.array(createProviderSchema(secrets)).default([]),
     infrastructures: z.array(infrastructureSchema).default([]),
     services: z.array(serviceSchema).default([]),
     deployments: z.array(deploymentSchema).default([]),

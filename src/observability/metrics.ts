@@ -84,6 +84,64 @@ export class GatehouseMetrics {
     registers: [this.registry],
   });
 
+  // --- authentication and authorization ---
+  readonly authOutcomes = new Counter({
+    name: 'gatehouse_auth_outcomes_total',
+    help: 'Admission decisions by deployment, method, outcome (allowed, rejected, forbidden, unavailable) and reason.',
+    labelNames: ['deployment', 'method', 'outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly tokenCache = new Counter({
+    name: 'gatehouse_token_cache_lookups_total',
+    help: 'Verified-token cache lookups by cache (jwt, gatehouse) and result (hit, miss).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly jwksFetches = new Counter({
+    name: 'gatehouse_jwks_fetches_total',
+    help: 'JWKS and OIDC discovery fetches by provider, reason (initial, refresh, unknown_kid) and result.',
+    labelNames: ['provider', 'reason', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly jwksKeys = new Gauge({
+    name: 'gatehouse_jwks_keys',
+    help: 'Usable keys cached per JWKS provider.',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  readonly jwksStale = new Gauge({
+    name: 'gatehouse_jwks_stale',
+    help: '1 while a JWKS provider serves keys past their max age because its endpoint fails.',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  // --- control plane ---
+  readonly adminRequests = new Counter({
+    name: 'gatehouse_admin_requests_total',
+    help: 'Admin API and token endpoint requests by route and status class.',
+    labelNames: ['route', 'status_class'] as const,
+    registers: [this.registry],
+  });
+  readonly tokensIssued = new Counter({
+    name: 'gatehouse_tokens_issued_total',
+    help: 'Credentials issued by the token service, by kind (jwt, refresh_token, personal_token).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly revocationPropagation = new Histogram({
+    name: 'gatehouse_revocation_propagation_seconds',
+    help: 'Delay between a revocation being published and this replica applying it.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'gatehouse_store_errors_total',
+    help: 'State store operations that failed, by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
   private healthSources: readonly NodeHealthSource[] = [];
   readonly nodeHealthy: Gauge<'infrastructure' | 'node'>;
 
