@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './observability/log.js';
 import { GatehouseMetrics } from './observability/metrics.js';
 import { PoolRegistry } from './proxy/pool-registry.js';
 import { createAdminApp } from './server/admin-plane.js';
+import { handleClientError } from './server/client-error.js';
 import { DataPlane } from './server/data-plane.js';
 
 export interface GatehouseOptions {
@@ -128,14 +129,7 @@ export class Gatehouse {
       this.dataPlane.handleRequest,
     );
     this.dataServer.on('upgrade', this.dataPlane.handleUpgrade);
-    this.dataServer.on('clientError', (_err, socket) => {
-      if (socket.writable)
-        socket.end(
-          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
-            '{"error":"bad_request","message":"Malformed HTTP request."}',
-        );
-      else socket.destroy();
-    });
+    this.dataServer.on('clientError', handleClientError);
     const admin = createAdminApp({
       readiness: { notReadyReason: () => this.notReadyReason() },
       metrics: this.metrics,

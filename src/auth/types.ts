@@ -17,6 +17,8 @@ export interface Identity {
   readonly scopes: ReadonlySet<string>;
   /** Epoch ms after which the identity must not be trusted any more. */
   readonly expiresAt?: number;
+  /** Epoch ms the credential was issued (token `iat`), for subject-wide revocation. */
+  readonly issuedAt?: number;
   /** Claims to map onto headers (JWT methods only). */
   readonly claims?: Readonly<Record<string, unknown>>;
 }

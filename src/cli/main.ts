@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
+import { registerHashKey } from './hash-key.js';
 import { registerStart } from './start.js';
 
 /** Builds the `gatehouse` command tree. Each command sets process.exitCode or resolves with one. */
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerStart(program);
   registerCheckConfig(program);
+  registerHashKey(program);
   return program;
 }
 

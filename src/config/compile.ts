@@ -1,7 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { IDENTITY_HEADER_NAMES } from '../pipeline/identity-headers.js';
+import { apiKeyFactory, type ManagedApiKeys } from '../auth/authenticators/api-key-factory.js';
 import { compileGate } from '../pipeline/compile-gate.js';
+import { MethodRegistry } from '../pipeline/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { Router } from '../routing/router.js';
@@ -14,6 +16,10 @@ export interface CompileContext {
   readonly clock: Clock;
   readonly metrics: GatehouseMetrics;
   readonly pools: PoolRegistry;
+  /** API keys managed through the admin API (control plane), if running. */
+  readonly managedApiKeys?: ManagedApiKeys;
+  /** Registers methods the runtime provides beyond apiKeys and jwt (gatehouse tokens, mtls). */
+  readonly extendMethods?: (registry: MethodRegistry) => void;
 }
 
 let generations = 0;
@@ -33,6 +39,8 @@ function effectiveTimeouts(base: TimeoutsConfig, override: DeploymentConfig['tim
  */
 export async function compilePlan(config: GatehouseConfig, ctx: CompileContext): Promise<RuntimePlan> {
   const poolKeys: string[] = [];
+  const methods = new MethodRegistry().register('apiKeys', apiKeyFactory(ctx.managedApiKeys));
+  ctx.extendMethods?.(methods);
   try {
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
@@ -42,7 +50,12 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       const version = services.get(d.service)?.versions.find((v) => v.id === d.version);
       if (!infra || !version) throw new Error(`deployment ${d.id} references missing objects`);
       const auth = d.auth === 'inherit' ? version.auth : d.auth;
-      const gate = await compileGate(auth);
+      const gate = compileGate(auth, {
+        deploymentId: d.id,
+        serviceId: d.service,
+        methods,
+        metrics: ctx.metrics,
+      });
       const timeouts = effectiveTimeouts(infra.timeouts, d.timeouts);
       const { key, pool } = ctx.pools.acquire(infra, timeouts.connectMs);
       poolKeys.push(key);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, formatKeyPath, type ConfigIssue } from './issues.js';
 import { checkReferences } from './references.js';
 import { createConfigSchema, type GatehouseConfig } from './schema.js';
@@ -19,14 +19,15 @@ export interface ParseOptions {
  * with its key path: YAML syntax first, then structure, then cross-references.
  */
 export function parseConfig(text: string, options: ParseOptions): GatehouseConfig {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       options.source,
-      doc.errors.map((e) => ({
-        path: e.linePos?.[0] ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)',
-        message: e.message.split('\n')[0] ?? 'invalid YAML',
-      })),
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: `line ${line}:${col}`, message: e.message.split('\n')[0] ?? 'invalid YAML' };
+      }),
     );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};

@@ -131,6 +131,9 @@ const apiKeySchema = z.strictObject({
     .string()
     .transform((h) => h.toLowerCase())
     .pipe(z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 hex digits')),
+  /** Scopes and groups the key's caller holds, for deployments that require some. */
+  scopes: z.array(z.string().min(1)).default([]),
+  groups: z.array(z.string().min(1)).default([]),
 });
 
 const apiKeysSettingsSchema = z.strictObject({

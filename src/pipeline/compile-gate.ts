@@ -1,15 +1,34 @@
-import { ANONYMOUS, type Admission, type Gate } from '../auth/types.js';
+import type { Gate } from '../auth/types.js';
 import type { AuthSettingsConfig } from '../config/schema-auth.js';
-import { IDENTITY_HEADER_NAMES, standardIdentityHeaders } from './identity-headers.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { AuthOutcomeRecorder } from './auth-outcomes.js';
+import { CompiledGate } from './gate.js';
+import { compileIdentityHeaders } from './identity-headers.js';
+import type { MethodRegistry } from './method-registry.js';
 
-const ADMIT_ANONYMOUS: Admission = Object.freeze({ allowed: true, identity: ANONYMOUS });
+export interface GateContext {
+  readonly deploymentId: string;
+  readonly serviceId: string;
+  readonly methods: MethodRegistry;
+  readonly metrics: GatehouseMetrics;
+}
 
 /** Compiles a deployment's effective authorization settings into its gate. */
-export async function compileGate(_settings: AuthSettingsConfig): Promise<Gate> {
-  await Promise.resolve();
-  return {
-    admit: () => ADMIT_ANONYMOUS,
-    identityHeaderNames: new Set(IDENTITY_HEADER_NAMES),
-    identityHeaders: standardIdentityHeaders,
-  };
+export function compileGate(settings: AuthSettingsConfig, context: GateContext): Gate {
+  const methodContext = { deploymentId: context.deploymentId, serviceId: context.serviceId, settings };
+  const authenticators = settings.methods.flatMap((method) =>
+    method === 'public' ? [] : [context.methods.create(method, methodContext)],
+  );
+  const identityHeaders = compileIdentityHeaders(settings.claimHeaders);
+  const header = settings.methods.includes('apiKeys') ? settings.apiKeys?.header : false;
+  return new CompiledGate({
+    authenticators,
+    allowPublic: settings.methods.includes('public'),
+    groups: settings.require.groups,
+    scopes: settings.require.scopes,
+    apiKeyHeader: header ? header.toLowerCase() : undefined,
+    identityHeaderNames: identityHeaders.names,
+    identityHeaders: identityHeaders.build,
+    outcomes: new AuthOutcomeRecorder(context.metrics, context.deploymentId),
+  });
 }

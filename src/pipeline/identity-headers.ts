@@ -9,12 +9,13 @@ export const IDENTITY_HEADER_NAMES = [
   'x-auth-key-id',
 ] as const;
 
-/** Header values must not carry CR, LF or NUL whatever a token says. */
+/** Header values must not carry CR, LF or NUL (or other controls) whatever a token says. */
 export function sanitizeHeaderValue(value: string): string {
-  return value.replace(/[\r\n\0]+/g, ' ').trim();
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim();
 }
 
-function joined(values: ReadonlySet<string>): string {
+function joined(values: Iterable<string>): string {
   let out = '';
   for (const value of values) out = out === '' ? value : `${out},${value}`;
   return sanitizeHeaderValue(out);
@@ -26,6 +27,46 @@ export function standardIdentityHeaders(identity: Identity): string[] {
   if (identity.subject !== '') out.push('x-auth-subject', sanitizeHeaderValue(identity.subject));
   if (identity.groups.size > 0) out.push('x-auth-groups', joined(identity.groups));
   if (identity.scopes.size > 0) out.push('x-auth-scopes', joined(identity.scopes));
-  if (identity.credentialId !== '') out.push('x-auth-key-id', sanitizeHeaderValue(identity.credentialId));
+  if (identity.credentialId !== '' && identity.method === 'apiKeys')
+    out.push('x-auth-key-id', sanitizeHeaderValue(identity.credentialId));
   return out;
+}
+
+/** A claim value as a header value: arrays comma-joined, objects as JSON, nothing for null/undefined. */
+function renderClaim(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return sanitizeHeaderValue(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return joined(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+  return sanitizeHeaderValue(JSON.stringify(value));
+}
+
+export interface IdentityHeaderPlan {
+  readonly names: ReadonlySet<string>;
+  readonly build: (identity: Identity) => string[];
+}
+
+/**
+ * Compiles the standard headers plus configured claim headers ({X-User-Email: email}).
+ * Results are memoised per identity object: cached identities cost one WeakMap read.
+ */
+export function compileIdentityHeaders(claimHeaders: Readonly<Record<string, string>>): IdentityHeaderPlan {
+  const mappings = Object.entries(claimHeaders).map(
+    ([header, claim]) => [header.toLowerCase(), claim] as const,
+  );
+  const names = new Set<string>([...IDENTITY_HEADER_NAMES, ...mappings.map(([header]) => header)]);
+  const memo = new WeakMap<Identity, string[]>();
+  const build = (identity: Identity): string[] => {
+    let headers = memo.get(identity);
+    if (headers) return headers;
+    headers = standardIdentityHeaders(identity);
+    if (identity.claims)
+      for (const [header, claim] of mappings) {
+        const value = renderClaim(identity.claims[claim]);
+        if (value !== undefined && value !== '') headers.push(header, value);
+      }
+    memo.set(identity, headers);
+    return headers;
+  };
+  return { names, build };
 }
