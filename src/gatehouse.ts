@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RevocationList } from './auth/revocation.js';
+import { VerifiedTokenCache } from './auth/token-cache.js';
+import { VerifierRegistry } from './auth/verifier-registry.js';
 import { systemClock, type Clock } from './clock.js';
 import { compilePlan, disposePlan } from './config/compile.js';
 import { ConfigError } from './config/issues.js';
@@ -56,6 +59,9 @@ export class Gatehouse {
   readonly plans: PlanHolder;
   readonly dataPlane: DataPlane;
   private readonly pools: PoolRegistry;
+  private readonly verifiers: VerifierRegistry;
+  readonly revocations: RevocationList;
+  readonly tokenCache: VerifiedTokenCache;
   private readonly clock: Clock;
   private readonly configPath: string;
   private config: GatehouseConfig;
@@ -82,7 +88,15 @@ export class Gatehouse {
     this.logger = options.logger ?? createLogger(config.logging.level);
     this.metrics = new GatehouseMetrics({ defaultMetrics: options.defaultMetrics ?? true });
     this.pools = new PoolRegistry(this.clock, this.metrics, this.logger);
-    this.plans = new PlanHolder((plan) => disposePlan(plan, this.pools));
+    this.verifiers = new VerifierRegistry({ clock: this.clock, metrics: this.metrics, logger: this.logger });
+    this.revocations = new RevocationList(this.clock);
+    this.tokenCache = new VerifiedTokenCache({
+      maxEntries: config.tokenCache.maxEntries,
+      maxTtlMs: config.tokenCache.maxTtlSec * 1000,
+      clock: this.clock,
+      revocations: this.revocations,
+    });
+    this.plans = new PlanHolder((plan) => disposePlan(plan, this.pools, this.verifiers));
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
@@ -112,7 +126,14 @@ export class Gatehouse {
   }
 
   private async install(config: GatehouseConfig): Promise<number> {
-    const plan = await compilePlan(config, { clock: this.clock, metrics: this.metrics, pools: this.pools });
+    const plan = await compilePlan(config, {
+      clock: this.clock,
+      metrics: this.metrics,
+      pools: this.pools,
+      verifiers: this.verifiers,
+      tokenCache: this.tokenCache,
+      revocations: this.revocations,
+    });
     this.plans.swap(plan);
     this.config = config;
     this.logger.level = config.logging.level;
@@ -238,6 +259,7 @@ export class Gatehouse {
     await closed;
     this.plans.clear();
     await this.pools.closeAll();
+    this.verifiers.closeAll();
     if (this.adminServer) {
       const adminClosed = closeServer(this.adminServer);
       this.adminServer.closeAllConnections();

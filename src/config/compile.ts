@@ -2,6 +2,10 @@ import type { Clock } from '../clock.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { IDENTITY_HEADER_NAMES } from '../pipeline/identity-headers.js';
 import { apiKeyFactory, type ManagedApiKeys } from '../auth/authenticators/api-key-factory.js';
+import { createJwtAuthenticator } from '../auth/authenticators/jwt.js';
+import type { RevocationList } from '../auth/revocation.js';
+import type { VerifiedTokenCache } from '../auth/token-cache.js';
+import type { VerifierHandle, VerifierRegistry } from '../auth/verifier-registry.js';
 import { compileGate } from '../pipeline/compile-gate.js';
 import { MethodRegistry } from '../pipeline/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
@@ -16,6 +20,9 @@ export interface CompileContext {
   readonly clock: Clock;
   readonly metrics: GatehouseMetrics;
   readonly pools: PoolRegistry;
+  readonly verifiers: VerifierRegistry;
+  readonly tokenCache: VerifiedTokenCache;
+  readonly revocations: RevocationList;
   /** API keys managed through the admin API (control plane), if running. */
   readonly managedApiKeys?: ManagedApiKeys;
   /** Registers methods the runtime provides beyond apiKeys and jwt (gatehouse tokens, mtls). */
@@ -39,9 +46,20 @@ function effectiveTimeouts(base: TimeoutsConfig, override: DeploymentConfig['tim
  */
 export async function compilePlan(config: GatehouseConfig, ctx: CompileContext): Promise<RuntimePlan> {
   const poolKeys: string[] = [];
-  const methods = new MethodRegistry().register('apiKeys', apiKeyFactory(ctx.managedApiKeys));
-  ctx.extendMethods?.(methods);
+  const verifierKeys: string[] = [];
   try {
+    const handles = await acquireVerifiers(config, ctx.verifiers, verifierKeys);
+    const methods = new MethodRegistry()
+      .register('apiKeys', apiKeyFactory(ctx.managedApiKeys))
+      .register('jwt', ({ settings }) =>
+        createJwtAuthenticator({
+          verifiers: (settings.jwt?.providers ?? []).map((id) => handles.get(id) as VerifierHandle),
+          cache: ctx.tokenCache,
+          revocations: ctx.revocations,
+          metrics: ctx.metrics,
+        }),
+      );
+    ctx.extendMethods?.(methods);
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
     const deployments = new Map<string, CompiledDeployment>();
@@ -89,13 +107,42 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       deployments,
       proxyTrust: compileProxyTrust(config.server.dataPlane.trustProxy),
       poolKeys,
+      verifierKeys,
     };
   } catch (err) {
     for (const key of poolKeys) ctx.pools.release(key);
+    for (const key of verifierKeys) ctx.verifiers.release(key);
     throw err;
   }
 }
 
-export function disposePlan(plan: RuntimePlan, pools: PoolRegistry): void {
+/** Starts (or reuses) a verifier for every provider some deployment uses, in parallel. */
+async function acquireVerifiers(
+  config: GatehouseConfig,
+  registry: VerifierRegistry,
+  keys: string[],
+): Promise<Map<string, VerifierHandle>> {
+  const versions = config.services.flatMap((s) =>
+    s.versions.map((v) => [`${s.id}/${v.id}`, v.auth] as const),
+  );
+  const versionAuth = new Map(versions);
+  const used = new Set<string>();
+  for (const d of config.deployments) {
+    const auth = d.auth === 'inherit' ? versionAuth.get(`${d.service}/${d.version}`) : d.auth;
+    for (const id of auth?.jwt?.providers ?? []) used.add(id);
+  }
+  const providers = config.providers.filter((p) => used.has(p.id));
+  const handles = await Promise.all(
+    providers.map(async (provider) => {
+      const handle = await registry.acquire(provider);
+      keys.push(handle.key);
+      return handle;
+    }),
+  );
+  return new Map(handles.map((h) => [h.provider.id, h]));
+}
+
+export function disposePlan(plan: RuntimePlan, pools: PoolRegistry, verifiers: VerifierRegistry): void {
   for (const key of plan.poolKeys) pools.release(key);
+  for (const key of plan.verifierKeys) verifiers.release(key);
 }

@@ -40,6 +40,8 @@ export interface RuntimePlan {
   readonly proxyTrust: ProxyTrust;
   /** Pool references this plan holds (released when the plan is retired and idle). */
   readonly poolKeys: readonly string[];
+  /** JWT verifier references this plan holds. */
+  readonly verifierKeys: readonly string[];
 }
 
 /**

@@ -90,6 +90,14 @@ export function createConfigSchema(secrets: SecretContext) {
   return z.strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default({ level: 'info', accessLog: true }),
+    /** Verified-token cache shared by all deployments (size and reuse bound; read at start). */
+    tokenCache: z
+      .strictObject({
+        maxEntries: z.number().int().min(1).max(10_000_000).default(100_000),
+        /** A verification is reused at most this long, and never past the token's exp. */
+        maxTtlSec: z.number().int().min(1).max(86_400).default(300),
+      })
+      .default({ maxEntries: 100_000, maxTtlSec: 300 }),
     /** JWT providers (HMAC secrets, public keys, remote JWKS) that deployments refer to by id. */
     providers: z.array(createProviderSchema(secrets)).default([]),
     infrastructures: z.array(infrastructureSchema).default([]),

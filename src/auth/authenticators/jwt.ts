@@ -1,0 +1,121 @@
+import type { JWTPayload } from 'jose';
+import { groupsFromClaim } from '../authorizers/groups.js';
+import { scopesFromClaim } from '../authorizers/scopes.js';
+import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
+import { looksLikeJwt } from '../credentials.js';
+import { decodeJwt } from '../jwt/peek.js';
+import type { RevocationList } from '../revocation.js';
+import { VerifiedTokenCache, type VerifiedToken } from '../token-cache.js';
+import type { Identity, MaybePromise } from '../types.js';
+import type { VerifierHandle } from '../verifier-registry.js';
+import type { ProviderConfig } from '../../config/schema-auth.js';
+import type { GatehouseMetrics } from '../../observability/metrics.js';
+
+export interface JwtAuthenticatorOptions {
+  /** This deployment's providers, in configuration order. */
+  readonly verifiers: readonly VerifierHandle[];
+  readonly cache: VerifiedTokenCache;
+  readonly revocations: RevocationList;
+  readonly metrics: GatehouseMetrics;
+  /** Name of the method (`jwt`, or `gatehouse` for Gatehouse's own tokens). */
+  readonly method?: 'jwt' | 'gatehouse';
+}
+
+/** Maps verified claims to an identity using the provider's claim names. */
+export function identityFromClaims(
+  claims: Readonly<JWTPayload>,
+  provider: ProviderConfig,
+  method: string,
+  expiresAt: number,
+): Identity {
+  const names = provider.claims;
+  const subject = claims[names.subject];
+  let scopes: string[] = [];
+  for (const name of names.scopes) {
+    const found = scopesFromClaim(claims[name]);
+    if (found) {
+      scopes = found;
+      break;
+    }
+  }
+  return Object.freeze({
+    subject: typeof subject === 'string' ? subject : '',
+    method,
+    provider: provider.id,
+    credentialId: typeof claims.jti === 'string' ? claims.jti : '',
+    groups: new Set(groupsFromClaim(claims[names.groups]) ?? []),
+    scopes: new Set(scopes),
+    expiresAt,
+    ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
+    claims,
+  });
+}
+
+/**
+ * Bearer JWTs from configured providers. A cache hit answers synchronously; a miss picks
+ * the provider by the token's `iss` (never by trying each), verifies once even when many
+ * requests carry the same new token, and caches the identity until `exp` at the latest.
+ */
+export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
+  const method = options.method ?? 'jwt';
+  const byIssuer = new Map<string, VerifierHandle>();
+  let issuerless: VerifierHandle | undefined;
+  for (const handle of options.verifiers) {
+    const issuer = handle.verifier.issuer;
+    if (issuer === undefined) issuerless ??= handle;
+    else if (!byIssuer.has(issuer)) byIssuer.set(issuer, handle);
+  }
+  const accepted = new Set(options.verifiers.map((v) => v.key));
+  const results = new WeakMap<VerifiedToken, AuthnResult>();
+  const pending = new Map<string, Promise<AuthnResult>>();
+  const hits = options.metrics.tokenCache.labels(method, 'hit');
+  const misses = options.metrics.tokenCache.labels(method, 'miss');
+
+  const resultFor = (entry: VerifiedToken): AuthnResult => {
+    let result = results.get(entry);
+    if (!result) {
+      result = Object.freeze({ outcome: 'authenticated', identity: entry.identity });
+      results.set(entry, result);
+    }
+    return result;
+  };
+
+  const verify = async (handle: VerifierHandle, token: string, cacheKey: string): Promise<AuthnResult> => {
+    const verification = await handle.verifier.verify(token);
+    if (!verification.ok)
+      return verification.unavailable
+        ? { outcome: 'unavailable', reason: verification.reason, description: verification.description }
+        : rejected(verification.reason, verification.description);
+    const identity = identityFromClaims(verification.claims, handle.provider, method, verification.expiresAt);
+    if (options.revocations.isRevoked(identity)) return rejected('revoked', 'The token has been revoked.');
+    const entry: VerifiedToken = { verifierKey: handle.key, identity, expiresAt: verification.expiresAt };
+    options.cache.set(cacheKey, entry);
+    return resultFor(entry);
+  };
+
+  return {
+    method,
+    schemes: ['Bearer'],
+    authenticate(credentials): MaybePromise<AuthnResult> {
+      const token = credentials.bearer;
+      if (token === undefined || !looksLikeJwt(token)) return NOT_MINE;
+      const cacheKey = VerifiedTokenCache.keyOf(token);
+      const cached = options.cache.get(cacheKey);
+      if (cached && accepted.has(cached.verifierKey)) {
+        hits.inc();
+        return resultFor(cached);
+      }
+      misses.inc();
+      const decoded = decodeJwt(token);
+      if (!decoded.ok) return rejected(decoded.reason, `The token is malformed: ${decoded.description}.`);
+      const iss = decoded.jwt.payload.iss;
+      const handle = (typeof iss === 'string' ? byIssuer.get(iss) : undefined) ?? issuerless;
+      if (!handle) return rejected('wrong_issuer', 'Tokens from this issuer are not accepted here.');
+      const inFlight = pending.get(cacheKey);
+      if (inFlight) return inFlight;
+      const promise = verify(handle, token, cacheKey).finally(() => pending.delete(cacheKey));
+      pending.set(cacheKey, promise);
+      return promise;
+    },
+  };
+}
