@@ -41,6 +41,10 @@ const jwksTuningSchema = z
     /** After the endpoint fails, the last good keys keep serving this long past their max age. */
     outageGraceSec: z.number().int().min(0).max(604_800).default(3_600),
   })
+  .refine((t) => t.minRefreshSec <= t.cacheMaxAgeSec, {
+    message: 'minRefreshSec must not exceed cacheMaxAgeSec',
+    path: ['minRefreshSec'],
+  })
   .default({
     cacheMaxAgeSec: 600,
     minRefreshSec: 60,
@@ -48,6 +52,19 @@ const jwksTuningSchema = z
     fetchTimeoutMs: 5_000,
     outageGraceSec: 3_600,
   });
+
+/** Key URLs must be https, except on loopback (tests, sidecars) or when explicitly allowed. */
+function isInsecureRemote(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:') return false;
+  return !['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+}
+
+/** RFC 7518 section 3.2: an HMAC key at least as long as the hash output. */
+const HMAC_MIN_SECRET_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/** Verification tries at most this many keys for one token (src/auth/jwt/key-ring.ts). */
+const MAX_STATIC_KEYS = 8;
 
 const commonProviderFields = {
   id: idSchema,
@@ -69,20 +86,36 @@ const commonProviderFields = {
 
 export function createProviderSchema(secrets: SecretContext) {
   const secret = secretRef(secrets);
-  const hmac = z.strictObject({
-    ...commonProviderFields,
-    type: z.literal('hmac'),
-    algorithms: z.array(z.enum(HMAC_ALGORITHMS)).min(1).default(['HS256']),
-    /** Several secrets with `kid`s allow rotation; a token's `kid` selects one, else each is tried. */
-    secrets: z
-      .array(
-        z.strictObject({
-          kid: z.string().min(1).optional(),
-          secret: secret.refine((s) => Buffer.byteLength(s) >= 32, 'HMAC secrets must be at least 32 bytes'),
-        }),
-      )
-      .min(1),
-  });
+  const hmac = z
+    .strictObject({
+      ...commonProviderFields,
+      type: z.literal('hmac'),
+      algorithms: z.array(z.enum(HMAC_ALGORITHMS)).min(1).default(['HS256']),
+      /** Several secrets with `kid`s allow rotation; a token's `kid` selects one, else each is tried. */
+      secrets: z
+        .array(
+          z.strictObject({
+            kid: z.string().min(1).optional(),
+            secret: secret.refine(
+              (s) => Buffer.byteLength(s) >= 32,
+              'HMAC secrets must be at least 32 bytes',
+            ),
+          }),
+        )
+        .min(1)
+        .max(MAX_STATIC_KEYS, `at most ${MAX_STATIC_KEYS} secrets (verification tries at most that many)`),
+    })
+    .superRefine((p, ctx) => {
+      const needed = Math.max(...p.algorithms.map((a) => HMAC_MIN_SECRET_BYTES[a]));
+      p.secrets.forEach((s, i) => {
+        if (Buffer.byteLength(s.secret) < needed)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secrets', i, 'secret'],
+            message: `${p.algorithms.join('/')} needs secrets of at least ${needed} bytes`,
+          });
+      });
+    });
   const publicKey = z.strictObject({
     ...commonProviderFields,
     type: z.literal('publicKey'),
@@ -94,7 +127,8 @@ export function createProviderSchema(secrets: SecretContext) {
           z.strictObject({ kid: z.string().min(1).optional(), jwk: z.record(z.string(), z.unknown()) }),
         ]),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_STATIC_KEYS, `at most ${MAX_STATIC_KEYS} keys (verification tries at most that many)`),
   });
   const jwks = z
     .strictObject({
@@ -104,13 +138,34 @@ export function createProviderSchema(secrets: SecretContext) {
       jwksUri: z.url({ protocol: /^https?$/ }).optional(),
       /** Find jwks_uri (and check the issuer) at {issuer}/.well-known/openid-configuration. */
       discovery: z.boolean().default(false),
+      /** Accept http:// key URLs on hosts other than loopback (never do this in production). */
+      allowInsecureHttp: z.boolean().default(false),
       jwks: jwksTuningSchema,
     })
     .superRefine((p, ctx) => {
       if (p.discovery && !p.issuer)
         ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'discovery needs the issuer URL' });
+      if (p.discovery && p.jwksUri)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jwksUri'],
+          message: 'give either jwksUri or discovery: true, not both',
+        });
       if (!p.discovery && !p.jwksUri)
         ctx.addIssue({ code: 'custom', path: ['jwksUri'], message: 'give jwksUri, or set discovery: true' });
+      if (p.allowInsecureHttp) return;
+      if (p.jwksUri && isInsecureRemote(p.jwksUri))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jwksUri'],
+          message: 'must use https (or set allowInsecureHttp)',
+        });
+      if (p.discovery && p.issuer && /^https?:\/\//.test(p.issuer) && isInsecureRemote(p.issuer))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['issuer'],
+          message: 'discovery needs an https issuer (or set allowInsecureHttp)',
+        });
     });
   return z.discriminatedUnion('type', [hmac, publicKey, jwks]);
 }

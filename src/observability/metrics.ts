@@ -99,7 +99,7 @@ export class GatehouseMetrics {
   });
   readonly jwksFetches = new Counter({
     name: 'gatehouse_jwks_fetches_total',
-    help: 'JWKS and OIDC discovery fetches by provider, reason (initial, refresh, unknown_kid) and result.',
+    help: 'JWKS and OIDC discovery fetches by provider, reason (initial, refresh, unknown_kid, discovery) and result (success, timeout, network_error, http_error, invalid).',
     labelNames: ['provider', 'reason', 'result'] as const,
     registers: [this.registry],
   });

@@ -1,0 +1,17 @@
+/** Where a verifier gets the keys for a token: static config or a JWKS endpoint. */
+import type { CryptoKey } from 'jose';
+import type { JwsAlgorithm } from './algorithms.js';
+
+export type KeyLookup =
+  | { readonly kind: 'keys'; readonly keys: readonly CryptoKey[] }
+  | { readonly kind: 'unknown_kid' }
+  | { readonly kind: 'alg_mismatch' }
+  | { readonly kind: 'unavailable'; readonly description: string };
+
+export interface KeySource {
+  /** Import or fetch the keys. See JwtVerifier.start for when it rejects. */
+  start(): Promise<void>;
+  /** Keys that may have signed a token with this `alg` and `kid` (bounded list). */
+  lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup>;
+  stop(): void;
+}
