@@ -19,6 +19,10 @@ export interface ParseOptions {
  * with its key path: YAML syntax first, then structure, then cross-references.
  */
 export function parseConfig(text: string, options: ParseOptions): GatehouseConfig {
+  // An empty file is far more often a half-written one than an intended "no deployments"
+  // (write "{}" for that): refusing it keeps a reload from dropping every route.
+  if (text.trim() === '')
+    throw new ConfigError(options.source, [{ path: '(file)', message: 'the configuration file is empty' }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {

@@ -26,8 +26,10 @@ export class PoolRegistry {
     private readonly logger: Logger,
   ) {}
 
+  /** Everything that shapes connections and health state; permissions and descriptions do not. */
   static key(infra: InfrastructureConfig, connectMs: number): string {
-    return JSON.stringify([infra, connectMs]);
+    const { permissions: _permissions, description: _description, stage: _stage, ...shape } = infra;
+    return JSON.stringify([shape, connectMs]);
   }
 
   /** A pool for the infrastructure with this connect timeout; the caller owns one reference. */

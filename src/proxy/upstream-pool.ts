@@ -80,20 +80,25 @@ export class UpstreamPool {
     return best;
   }
 
-  /** Fewest in-flight requests relative to weight; ties go round-robin. */
+  /**
+   * Fewest in-flight requests relative to weight; ties go smooth weighted round-robin
+   * among the tied nodes only (as nginx least_conn), so a node skipped while busy
+   * builds up no credit and gets no burst once it is free again.
+   */
   private pickLeastLoaded(now: number, exclude: UpstreamNode | undefined): UpstreamNode | undefined {
-    let best: UpstreamNode | undefined;
-    let bestLoad = Infinity;
-    let total = 0;
+    let leastLoad = Infinity;
     for (const node of this.nodes) {
       if (node === exclude || !node.isAvailable(now)) continue;
+      const load = node.inFlight / node.weight;
+      if (load < leastLoad) leastLoad = load;
+    }
+    let best: UpstreamNode | undefined;
+    let total = 0;
+    for (const node of this.nodes) {
+      if (node === exclude || !node.isAvailable(now) || node.inFlight / node.weight !== leastLoad) continue;
       node.currentWeight += node.weight;
       total += node.weight;
-      const load = node.inFlight / node.weight;
-      if (load < bestLoad || (load === bestLoad && best && node.currentWeight > best.currentWeight)) {
-        best = node;
-        bestLoad = load;
-      }
+      if (!best || node.currentWeight > best.currentWeight) best = node;
     }
     if (best) best.currentWeight -= total;
     return best;

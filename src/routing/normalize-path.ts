@@ -9,7 +9,8 @@
  *   climbing above the root is refused;
  * - runs of "/" are merged into one;
  * - refused outright (400): backslashes, encoded "/" or "\" (%2F, %5C), encoded
- *   control characters (%00-%1F, %7F), malformed escapes, a "#".
+ *   control characters (%00-%1F, %7F), malformed escapes, a "#", and dot segments
+ *   with path parameters ("..;x", ".;") which Servlet containers resolve as ".."/".".
  */
 
 export type NormalizedPath = string | null;
@@ -72,6 +73,13 @@ function decodeEscapes(path: string): string | null {
   return out;
 }
 
+/** "..;x" or ".;": a backend that drops path parameters would climb or stay where Gatehouse does not. */
+function isDotSegmentWithParameters(segment: string): boolean {
+  if (segment.charCodeAt(0) !== 46 /* . */) return false;
+  const semi = segment.indexOf(';');
+  return semi === 1 || (semi === 2 && segment.charCodeAt(1) === 46);
+}
+
 /**
  * Normalises the path part of an origin-form request target (no query).
  * Returns null when the path must be refused with 400.
@@ -94,7 +102,8 @@ export function normalizePath(path: string): NormalizedPath {
       if (i === last) output.push('');
     } else if (segment === '') {
       if (i === last) output.push('');
-    } else output.push(segment);
+    } else if (isDotSegmentWithParameters(segment)) return null;
+    else output.push(segment);
   }
   return '/' + output.join('/');
 }

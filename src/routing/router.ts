@@ -40,8 +40,11 @@ class PathTrie<T> {
     node.match = { value, basePath };
   }
 
-  /** Longest base path that is a segment-wise prefix of `path`. */
-  lookup(path: string): RouteMatch<T> | undefined {
+  /**
+   * Longest base path that is a segment-wise prefix of `path`; null when a segment
+   * with path parameters would name a route segment once its parameters are dropped.
+   */
+  lookup(path: string): RouteMatch<T> | null | undefined {
     let node = this.root;
     let best = node.match;
     let start = 1;
@@ -49,8 +52,15 @@ class PathTrie<T> {
     while (start < length) {
       let end = path.indexOf('/', start);
       if (end === -1) end = length;
-      const child = node.children.get(path.slice(start, end));
-      if (!child) break;
+      const segment = path.slice(start, end);
+      const child = node.children.get(segment);
+      if (!child) {
+        // "admin;v=1" is not the route segment "admin" here, but Servlet containers drop
+        // ";v=1" and would serve the "admin" deployment's paths through this one.
+        const semi = segment.indexOf(';');
+        if (semi > 0 && node.children.has(segment.slice(0, semi))) return null;
+        break;
+      }
       node = child;
       if (node.match) best = node.match;
       start = end + 1;
@@ -98,15 +108,19 @@ export class Router<T> {
     return trie;
   }
 
-  /** `host` must already be normalised with normalizeHost (or undefined). */
-  match(host: string | undefined, path: string): RouteMatch<T> | undefined {
+  /**
+   * `host` must already be normalised with normalizeHost (or undefined). Undefined when
+   * no route matches; null when the path is ambiguous (a ";" parameter on a segment
+   * that, without it, names a route segment) and must be refused.
+   */
+  match(host: string | undefined, path: string): RouteMatch<T> | null | undefined {
     if (this.hasHostRoutes && host !== undefined) {
       const exact = this.exact.get(host)?.lookup(path);
-      if (exact) return exact;
+      if (exact !== undefined) return exact;
       const dot = host.indexOf('.');
       if (dot > 0) {
         const wild = this.wildcard.get(host.slice(dot + 1))?.lookup(path);
-        if (wild) return wild;
+        if (wild !== undefined) return wild;
       }
     }
     return this.anyHost.lookup(path);

@@ -68,6 +68,8 @@ export class DataPlane {
     const startedAt = performance.now();
     const services = this.services;
     const requestId = requestIdFor(req.headers['x-request-id']);
+    // Read now: undici sets req.socket to null when it finishes with a request body.
+    const remote = req.socket.remoteAddress;
     const plan = services.plans.current;
     this.inFlight++;
     services.metrics.inFlight.inc();
@@ -102,7 +104,7 @@ export class DataPlane {
             upstreamMs:
               exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
             retried: exchange?.retried || undefined,
-            remote: req.socket.remoteAddress,
+            remote,
           },
           'request',
         );
@@ -180,6 +182,11 @@ export class DataPlane {
       );
     const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
     const match = plan.router.match(host, target.path);
+    if (match === null)
+      return new GatehouseError(
+        'bad_request',
+        'A path segment with ";" parameters is ambiguous here; send the path without them.',
+      );
     if (!match) return new GatehouseError('no_deployment');
     if (!match.value.enabled) return new GatehouseError('deployment_disabled');
     return { plan, deployment: match.value, target };
@@ -232,7 +239,6 @@ export class DataPlane {
       shape.kind === 'none' ? null : shape.kind === 'chunked' && limit > 0 ? limitBodySize(req, limit) : req;
     const exchange = new Exchange(
       this.services,
-      req,
       res,
       deployment,
       {

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
@@ -22,9 +23,20 @@ export interface ExchangeServices {
 }
 
 /**
+ * True when a streamed request body can still be sent to another node: no byte of it
+ * was read. undici only reads the body once connected; when the connect fails
+ * (ECONNREFUSED, connect timeout) it leaves the stream untouched, and when it fails
+ * after writing began it destroys the stream, which this check sees too.
+ */
+function bodyUntouched(body: Readable | null): boolean {
+  return body === null || (!body.readableDidRead && !body.destroyed && !body.readableEnded);
+}
+
+/**
  * One request's trip upstream: pick a node, relay, and on a connection failure retry
- * an idempotent, body-less request once on another node. Every outcome ends in exactly
- * one of: a relayed response, a JSON error, or a destroyed connection.
+ * an idempotent request once on another node if no byte of its body was read yet.
+ * Every outcome ends in exactly one of: a relayed response, a JSON error, or a
+ * destroyed connection.
  */
 export class Exchange implements RelayEvents {
   node: UpstreamNode | undefined;
@@ -37,7 +49,6 @@ export class Exchange implements RelayEvents {
 
   constructor(
     private readonly services: ExchangeServices,
-    private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly deployment: CompiledDeployment,
     private readonly request: UpstreamRequest,
@@ -107,10 +118,12 @@ export class Exchange implements RelayEvents {
     return (
       failure.connectionFailure &&
       !this.retried &&
-      !this.requestHasBody &&
+      bodyUntouched(this.request.body) &&
       this.deployment.retryIdempotent &&
       IDEMPOTENT_METHODS.has(this.request.method) &&
-      !this.req.destroyed
+      // The client is still there. (Not req.destroyed: a body that was read to its end
+      // into the limit counter auto-destroys the request stream.)
+      !this.res.destroyed
     );
   }
 }

@@ -280,3 +280,13 @@ describe('gatehouse check-config', () => {
     assert.match(missing.stderr, /cannot read configuration file \(ENOENT\)/);
   });
 });
+
+describe('empty configuration files', () => {
+  it('refuses an empty or blank file (a half-written file must not drop every route)', () => {
+    for (const text of ['', '   \n\n']) {
+      const issues = issuesOf(text);
+      assert.deepEqual(issues, [{ path: '(file)', message: 'the configuration file is empty' }]);
+    }
+    assert.doesNotThrow(() => parse('{}'));
+  });
+});

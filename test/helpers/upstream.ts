@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -90,4 +90,53 @@ export async function refusedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+export interface RawUpstream {
+  readonly url: string;
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly connections: Socket[];
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP server that hands every accepted connection to `onConnection`: for upstreams
+ * that misbehave below HTTP (never answer, reset, send half a response).
+ */
+export async function startRawUpstream(onConnection: (socket: Socket) => void): Promise<RawUpstream> {
+  const connections: Socket[] = [];
+  const server = createNetServer((socket) => {
+    connections.push(socket);
+    socket.on('error', () => undefined);
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Resolves with the request head (up to the blank line) read from a raw socket. */
+export function readRequestHead(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        socket.off('data', onData);
+        resolve(head.slice(0, end));
+      }
+    };
+    socket.on('data', onData);
+  });
 }
