@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
+import { createStoreSchema } from './schema-store.js';
 import type { SecretContext } from './secret-ref.js';
 
 const MiB = 1024 * 1024;
@@ -51,20 +52,27 @@ const loggingSchema = z.strictObject({
   accessLog: z.boolean().default(true),
 });
 
-const versionSchema = z.strictObject({
+export const versionSchema = z.strictObject({
   id: idSchema,
   description: z.string().max(1000).optional(),
   auth: authSettingsSchema,
 });
 
-const serviceSchema = z.strictObject({
+/** Per-group privileges on a service (control-plane permissions). */
+export const servicePermissionsSchema = z
+  .record(idSchema, z.array(z.enum(['read', 'write', 'deploy', 'admin'])))
+  .default({});
+
+export const serviceSchema = z.strictObject({
   id: idSchema,
+  /** User id of the owner (full access through the admin API). */
   owner: z.string().min(1).max(200).optional(),
   description: z.string().max(1000).optional(),
+  permissions: servicePermissionsSchema,
   versions: z.array(versionSchema).min(1, 'a service needs at least one version'),
 });
 
-const deploymentSchema = z.strictObject({
+export const deploymentSchema = z.strictObject({
   id: idSchema,
   service: idSchema,
   version: idSchema,
@@ -85,11 +93,20 @@ const deploymentSchema = z.strictObject({
   auth: z.union([z.literal('inherit'), authSettingsSchema]).default('inherit'),
 });
 
+export const groupSchema = z.strictObject({
+  id: idSchema,
+  description: z.string().max(1000).optional(),
+  /** Global privileges: `admin` (everything) and `createService`. */
+  global: z.array(z.enum(['admin', 'createService'])).default([]),
+});
+
 /** The whole configuration file. Build with a SecretContext so `{env}`/`{file}` resolve. */
 export function createConfigSchema(secrets: SecretContext) {
   return z.strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default({ level: 'info', accessLog: true }),
+    /** The state store: sqlite (default, one node), redis (replicas) or memory (tests). */
+    store: createStoreSchema(secrets).prefault({}),
     /** Verified-token cache shared by all deployments (size and reuse bound; read at start). */
     tokenCache: z
       .strictObject({
@@ -100,6 +117,8 @@ export function createConfigSchema(secrets: SecretContext) {
       .default({ maxEntries: 100_000, maxTtlSec: 300 }),
     /** JWT providers (HMAC secrets, public keys, remote JWKS) that deployments refer to by id. */
     providers: z.array(createProviderSchema(secrets)).default([]),
+    /** Groups and their global privileges (read-only through the admin API). */
+    groups: z.array(groupSchema).default([]),
     infrastructures: z.array(infrastructureSchema).default([]),
     services: z.array(serviceSchema).default([]),
     deployments: z.array(deploymentSchema).default([]),
@@ -110,3 +129,4 @@ export type GatehouseConfig = z.infer<ReturnType<typeof createConfigSchema>>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type VersionConfig = z.infer<typeof versionSchema>;
+export type GroupConfig = z.infer<typeof groupSchema>;

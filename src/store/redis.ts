@@ -1,0 +1,232 @@
+/**
+ * The Redis backend, for several replicas. Key layout and Cluster hash tags:
+ * redis-keys.ts; atomicity: one Lua script per operation (redis-scripts.ts);
+ * timeouts and reconnection: redis-client.ts; notifications: redis-notify.ts.
+ *
+ * Expiry follows the injected clock: each document stores `expiresAt` and every read
+ * and script compares it with `now` from the clock, so a test's ManualClock expires
+ * documents exactly like the other backends. PEXPIRE (the TTL itself) is the physical
+ * backstop that frees memory; with the system clock both agree.
+ */
+import { assembleAuditRecord, matchesAudit } from './audit.js';
+import { BaseStore, type IdRange, type Notifications, type StoreContext } from './base.js';
+import { StoreConflictError, StoreError, StoreNotFoundError, StoreUnavailableError } from './errors.js';
+import {
+  connectRedis,
+  isReplyError,
+  luaScript,
+  type RedisArg,
+  type RedisConnectionOptions,
+  type RedisLink,
+} from './redis-client.js';
+import { RedisKeys } from './redis-keys.js';
+import { RedisChangeFeed } from './redis-notify.js';
+import { parseDocument, strings } from './redis-replies.js';
+import * as lua from './redis-scripts.js';
+import type { Subscription } from './subscription.js';
+import type * as T from './types.js';
+import type { PlannedOp } from './validate.js';
+
+export interface RedisStoreOptions extends RedisConnectionOptions {
+  readonly keyPrefix: string;
+  /** Messages kept per notification channel for subscribers that reconnect. */
+  readonly streamMaxLen?: number;
+}
+
+const SCRIPTS = {
+  write: luaScript(lua.WRITE),
+  read: luaScript(lua.READ),
+  purge: luaScript(lua.PURGE),
+  increment: luaScript(lua.INCREMENT),
+  auditAppend: luaScript(lua.AUDIT_APPEND),
+  auditPrune: luaScript(lua.AUDIT_PRUNE),
+};
+const PURGE_BATCH = 1000;
+const AUDIT_BATCH = 500;
+const UNAVAILABLE_REPLY =
+  /^(OOM|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOAUTH|WRONGPASS|BUSY|NOREPLICAS)/;
+
+export class RedisStore extends BaseStore {
+  readonly backend = 'redis';
+  private readonly link: RedisLink;
+  private readonly keys: RedisKeys;
+  private readonly feed: RedisChangeFeed;
+  private readonly streamMaxLen: number;
+
+  constructor(options: RedisStoreOptions, ctx: StoreContext) {
+    super(ctx);
+    this.link = connectRedis(options, ctx.logger);
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.feed = new RedisChangeFeed(this.link, this.keys, ctx.logger);
+    this.streamMaxLen = options.streamMaxLen ?? 10_000;
+  }
+
+  protected async readDocument(
+    collection: string,
+    id: string,
+    now: number,
+  ): Promise<T.StoredDocument | undefined> {
+    const reply = await this.link.call('HMGET', this.keys.doc(collection, id), 'v', 'r', 'c', 'u', 'e');
+    return parseDocument(id, strings(reply), now);
+  }
+
+  private purge(collection: string, now: number): Promise<unknown> {
+    const keys = [this.keys.index(collection), this.keys.expiry(collection)];
+    return this.link.run(SCRIPTS.purge, keys, [now, PURGE_BATCH]);
+  }
+
+  protected async readRange(
+    collection: string,
+    range: IdRange,
+    limit: number,
+    now: number,
+  ): Promise<T.StoredDocument[]> {
+    await this.purge(collection, now);
+    let min = range.lowerInclusive ? (range.lower === '' ? '-' : `[${range.lower}`) : `(${range.lower}`;
+    const max = range.upper === undefined ? '+' : `(${range.upper}`;
+    const out: T.StoredDocument[] = [];
+    for (;;) {
+      const ids = strings(
+        await this.link.call('ZRANGEBYLEX', this.keys.index(collection), min, max, 'LIMIT', 0, limit),
+      );
+      if (ids.length === 0) return out;
+      const fields = strings(
+        await this.link.run(
+          SCRIPTS.read,
+          ids.map((id) => this.keys.doc(collection, id ?? '')),
+          [],
+        ),
+      );
+      for (const [i, id] of ids.entries()) {
+        const doc = parseDocument(id ?? '', fields.slice(i * 5, i * 5 + 5), now);
+        if (doc !== undefined) out.push(doc);
+        if (out.length >= limit) return out;
+      }
+      // Entries whose documents vanished (expired) were skipped: read on after the last id.
+      if (ids.length < limit) return out;
+      min = `(${ids[ids.length - 1] ?? ''}`;
+    }
+  }
+
+  protected async countLive(collection: string, now: number): Promise<number> {
+    return Number(await this.purge(collection, now));
+  }
+
+  protected async writeOps(
+    ops: readonly PlannedOp[],
+    notify: Notifications,
+    now: number,
+  ): Promise<T.WriteResult[]> {
+    const keys = ops.flatMap((op) => [
+      this.keys.doc(op.collection, op.id),
+      this.keys.index(op.collection),
+      this.keys.expiry(op.collection),
+    ]);
+    const args: RedisArg[] = [now, ops.length, notify.length, this.streamMaxLen];
+    for (const op of ops) {
+      const expires = op.expiry === 'none' ? '' : op.expiry === 'keep' ? 'keep' : String(now + op.expiry);
+      const ttl = typeof op.expiry === 'number' ? op.expiry : '';
+      args.push(op.kind, op.id, op.expectedRevision ?? '', expires, ttl, op.value ?? '');
+    }
+    for (const n of notify) {
+      keys.push(this.keys.stream(n.channel));
+      args.push(this.keys.stream(n.channel), n.message);
+    }
+    const reply = strings(await this.link.run(SCRIPTS.write, keys, args));
+    const [status, index, reason, revision] = reply;
+    if (status !== 'ok') {
+      const op = ops[Number(index)];
+      if (op === undefined) throw new StoreError('backend', 'Redis answered an unexpected reply');
+      if (status === 'not_found') throw new StoreNotFoundError(op.collection, op.id, Number(index));
+      throw new StoreConflictError(
+        op.collection,
+        op.id,
+        reason === 'exists' ? 'exists' : 'revision',
+        Number(revision),
+        Number(index),
+      );
+    }
+    return ops.map((op, i): T.WriteResult => {
+      const [a, b, c, d] = reply.slice(1 + i * 4, 5 + i * 4);
+      if (op.kind === 'delete') return { op: 'delete', deleted: a === '1' };
+      if (op.kind === 'check') return { op: 'check', revision: Number(a) };
+      const doc = {
+        id: op.id,
+        value: JSON.parse(op.value ?? 'null') as T.JsonValue,
+        revision: Number(a),
+        createdAt: Number(b),
+        updatedAt: Number(c),
+      };
+      return { op: op.kind, document: d === '' || d == null ? doc : { ...doc, expiresAt: Number(d) } };
+    });
+  }
+
+  protected async incrementCounter(key: string, ttlMs: number, now: number): Promise<T.CounterState> {
+    const [count, resetAt] = strings(
+      await this.link.run(SCRIPTS.increment, [this.keys.counter(key)], [now, ttlMs, now + ttlMs]),
+    );
+    return { count: Number(count), resetAt: Number(resetAt) };
+  }
+
+  protected async deleteCounter(key: string): Promise<void> {
+    await this.link.call('DEL', this.keys.counter(key));
+  }
+
+  protected async insertAudit(body: string): Promise<string> {
+    return String(
+      await this.link.run(SCRIPTS.auditAppend, [this.keys.audit(), this.keys.auditSeq()], [body]),
+    );
+  }
+
+  protected async readAudit(
+    filter: T.AuditFilter,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<T.AuditRecord[]> {
+    const out: T.AuditRecord[] = [];
+    let max = beforeSeq === undefined ? '+inf' : `(${beforeSeq}`;
+    for (;;) {
+      const members = strings(
+        await this.link.call('ZREVRANGEBYSCORE', this.keys.audit(), max, '-inf', 'LIMIT', 0, AUDIT_BATCH),
+      );
+      for (const member of members) {
+        const record = assembleAuditRecord((member ?? '').slice(0, 16), (member ?? '').slice(17));
+        if (matchesAudit(record, filter)) out.push(record);
+        if (out.length >= limit) return out;
+      }
+      if (members.length < AUDIT_BATCH) return out;
+      max = `(${Number((members[members.length - 1] ?? '').slice(0, 16))}`;
+    }
+  }
+
+  protected async deleteAudit(retention: T.AuditRetention): Promise<number> {
+    const args = [retention.olderThan ?? '', retention.keepLatest ?? ''];
+    return Number(await this.link.run(SCRIPTS.auditPrune, [this.keys.audit()], args));
+  }
+
+  protected async publishAll(notify: Notifications): Promise<void> {
+    await this.writeOps([], notify, this.ctx.clock.now());
+  }
+
+  protected attach(subscription: Subscription): Promise<() => Promise<void>> {
+    return this.feed.attach(subscription);
+  }
+
+  protected async ping(): Promise<void> {
+    await this.link.call('PING');
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.feed.stop();
+    await this.link.close();
+  }
+
+  protected mapError(err: unknown): StoreError {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isReplyError(err) && !UNAVAILABLE_REPLY.test(message))
+      return new StoreError('backend', `Redis answered an error (${message.split(' ')[0] ?? ''})`, {
+        cause: err,
+      });
+    return new StoreUnavailableError(`Redis cannot answer (${message})`, { cause: err });
+  }
+}
