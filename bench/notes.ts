@@ -1,0 +1,29 @@
+/** The caveats printed under the results (and kept in the JSON). */
+import type { BenchReport } from './results.js';
+import { clockTicksPerSecond } from './measure/proc.js';
+import { FLOOR } from './scenarios.js';
+
+export function benchNotes(settings: BenchReport['settings'], loadAverage: readonly number[]): string[] {
+  const upstream =
+    settings.upstream === 'nginx'
+      ? 'upstream: nginx, one process (no master), access log off, pinned with the load generator'
+      : 'upstream: the FALLBACK Node server (nginx not found at /usr/sbin/nginx, or --node-upstream): ' +
+        'it takes more of the load core than nginx, so the direct row and the floor are lower';
+  return [
+    upstream,
+    'Gatehouse runs as `node bin/gatehouse.js start` with production logging (level info, access log on; ' +
+      'stdout to /dev/null) unless the scenario says nolog; default Prometheus process metrics on',
+    `CPU µs/req: utime+stime of the proxy's node process (all threads) from /proc/<pid>/stat over the measured run, ` +
+      `divided by requests; ${clockTicksPerSecond()} ticks/s, so one run is accurate to about ±${1000 / clockTicksPerSecond()} ms ` +
+      'of CPU. Kernel network work done in softirq context may be missing from it',
+    `"x floor" = req/s / ${FLOOR} req/s. "proxy CPU" near 100% means the proxy was the bottleneck, as intended`,
+    'the direct row is the ceiling of the load core (wrk and the upstream share it), not of the upstream alone',
+    'fixed-rate latency: bench/load/fixed-rate-client, open loop (wrk2-style: latency from the scheduled send ' +
+      'time), a minimal HTTP/1.1 client so that it takes little of the load core; not autocannon, whose ' +
+      'overallRate gives each connection a per-second budget spent back to back (bursts, then idle). ' +
+      'Node timers tick at ~1 ms, so every row carries the same ~1 ms of send jitter; it cancels out in "added p99"',
+    `2-core machine: any other busy process skews the numbers; load average at start ${loadAverage
+      .map((l) => l.toFixed(2))
+      .join(' ')}. Compare ratios within one run, not absolute numbers across machines`,
+  ];
+}

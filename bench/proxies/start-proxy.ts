@@ -1,0 +1,100 @@
+/** Starts the proxy of a scenario as its own pinned process and waits until it serves. */
+import { realpathSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { withListeners } from '../gatehouse-config.js';
+import { allowedCpus, executableOf } from '../measure/proc.js';
+import { benchScript, GATEHOUSE_BIN, REPO_ROOT } from '../paths.js';
+import { spawnPinned, type PinnedChild } from '../process/children.js';
+import { freePort, waitFor200 } from '../process/net.js';
+import type { Scenario, ScenarioContext } from '../scenario-types.js';
+
+export interface RunningProxy {
+  /** Where the load generator sends traffic. */
+  readonly url: string;
+  /** The proxy process (undefined when the load goes straight to the upstream). */
+  readonly process: PinnedChild | undefined;
+  readonly startupMs: number;
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 120_000;
+
+async function launch(
+  scenario: Scenario,
+  ctx: ScenarioContext,
+  cpu: number,
+): Promise<{ child: PinnedChild; url: string; readyUrl: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  switch (scenario.proxy) {
+    case 'undici-passthrough':
+    case 'http-proxy-passthrough': {
+      const script = benchScript(`proxies/${scenario.proxy}.js`);
+      const child = spawnPinned(scenario.name, cpu, process.execPath, [
+        script,
+        String(port),
+        ctx.upstreamUrl,
+      ]);
+      return { child, url, readyUrl: `${url}/` };
+    }
+    case 'gatehouse': {
+      if (!scenario.gatehouseConfig)
+        throw new Error(`${scenario.name}: a gatehouse scenario needs gatehouseConfig`);
+      const adminPort = await freePort();
+      const configPath = join(ctx.workDir, `${scenario.name}.yaml`);
+      const config = withListeners(scenario.gatehouseConfig(ctx), { dataPort: port, adminPort });
+      await writeFile(configPath, stringify(config));
+      // stdout (the JSON log, access log included) goes to /dev/null; stderr is kept for errors.
+      const args = [GATEHOUSE_BIN, 'start', '--config', configPath];
+      const child = spawnPinned(scenario.name, cpu, process.execPath, args, { cwd: REPO_ROOT });
+      return { child, url, readyUrl: `http://127.0.0.1:${adminPort}/readyz` };
+    }
+    case 'none':
+      throw new Error('no proxy to launch');
+  }
+}
+
+/** Refuses to measure a process that is not node itself or not pinned where it should be. */
+function verifyPinnedNode(child: PinnedChild, cpu: number): void {
+  const exe = executableOf(child.pid);
+  if (exe !== realpathSync(process.execPath))
+    throw new Error(`${child.name}: pid ${child.pid} runs ${exe}, not node: CPU readings would be wrong`);
+  const cpus = allowedCpus(child.pid);
+  if (cpus !== String(cpu)) throw new Error(`${child.name}: pinned to CPUs ${cpus}, expected ${cpu}`);
+}
+
+export async function startProxy(
+  scenario: Scenario,
+  ctx: ScenarioContext,
+  cpu: number,
+): Promise<RunningProxy> {
+  if (scenario.proxy === 'none')
+    return {
+      url: ctx.upstreamUrl,
+      process: undefined,
+      startupMs: 0,
+      alive: () => true,
+      stop: () => Promise.resolve(),
+    };
+  const startedAt = performance.now();
+  const { child, url, readyUrl } = await launch(scenario, ctx, cpu);
+  try {
+    await waitFor200(readyUrl, STARTUP_TIMEOUT_MS, child.exited);
+    verifyPinnedNode(child, cpu);
+  } catch (err) {
+    await child.stop();
+    throw new Error(
+      `${scenario.name} did not start: ${err instanceof Error ? err.message : String(err)}\n${child.outputTail()}`,
+    );
+  }
+  return {
+    url,
+    process: child,
+    startupMs: performance.now() - startedAt,
+    alive: () => child.alive(),
+    stop: () => child.stop(),
+  };
+}

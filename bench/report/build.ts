@@ -1,0 +1,84 @@
+/** Assembles the report (ratios, targets, notes) and writes bench/results/latest.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { benchNotes } from '../notes.js';
+import type { BenchOptions } from '../options.js';
+import { REPO_ROOT } from '../paths.js';
+import type { BenchReport, FixedRateSummary, ThroughputResult } from '../results.js';
+import type { Scenario } from '../scenario-types.js';
+import { FLOOR } from '../scenarios.js';
+import { evaluateTargets } from '../targets.js';
+
+function addComparisons(throughput: ThroughputResult[], fixedRate: FixedRateSummary[]): void {
+  const floor = throughput.find((r) => r.scenario === FLOOR);
+  for (const row of throughput)
+    row.ratioVsFloor = floor ? Math.round((row.reqPerSec / floor.reqPerSec) * 1000) / 1000 : null;
+  const floorFixed = fixedRate.find((r) => r.scenario === FLOOR);
+  for (const row of fixedRate)
+    row.addedP99Ms = floorFixed
+      ? Math.round((row.latencyMs.p99 - floorFixed.latencyMs.p99) * 1000) / 1000
+      : null;
+}
+
+export interface RunFacts {
+  readonly startedAt: string;
+  readonly loadAverage: readonly number[];
+  readonly upstream: 'nginx' | 'node';
+}
+
+export function buildReport(
+  scenarios: readonly Scenario[],
+  options: BenchOptions,
+  facts: RunFacts,
+  measured: Pick<BenchReport, 'throughput' | 'fixedRate' | 'failures'>,
+): BenchReport {
+  addComparisons(measured.throughput, measured.fixedRate);
+  const settings: BenchReport['settings'] = {
+    durationSec: options.durationSec,
+    warmupSec: options.warmupSec,
+    connections: options.connections,
+    fixedRateSec: options.fixedRateSec,
+    proxyCpu: options.proxyCpu,
+    loadCpu: options.loadCpu,
+    upstream: facts.upstream,
+    loadGenerator: 'wrk',
+  };
+  return {
+    startedAt: facts.startedAt,
+    machine: {
+      cpuModel: cpus()[0]?.model ?? '?',
+      cores: cpus().length,
+      node: process.version,
+      kernel: release(),
+      loadAverageAtStart: facts.loadAverage,
+    },
+    settings,
+    ...measured,
+    targets: evaluateTargets(scenarios, measured.throughput, measured.fixedRate),
+    notes: benchNotes(settings, facts.loadAverage),
+  };
+}
+
+/**
+ * Writes the report as JSON, formatted by the project's Prettier settings so that
+ * `prettier --check .` stays clean (it does not read bench/.gitignore); returns the path.
+ */
+export async function writeReport(report: BenchReport): Promise<string> {
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'latest.json');
+  const options = await resolveConfig(path);
+  writeFileSync(path, await format(JSON.stringify(report), { ...options, filepath: path }));
+  return path;
+}
+
+/** A run with failed requests or failed scenarios measured nothing trustworthy. */
+export function isBroken(report: BenchReport): boolean {
+  return (
+    report.failures.length > 0 ||
+    report.throughput.some((r) => r.errors.total > 0) ||
+    report.fixedRate.some((r) => r.errors > 0)
+  );
+}

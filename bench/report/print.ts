@@ -1,0 +1,79 @@
+/** The console report: throughput table, fixed-rate table, target checks, caveats. */
+import type { BenchReport } from '../results.js';
+import { FLOOR } from '../scenarios.js';
+import { fixed, formatTable, thousands } from './table.js';
+
+function throughputTable(report: BenchReport): string {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'proxy CPU', 'x floor', 'errors'];
+  const rows = report.throughput.map((r) => [
+    r.scenario,
+    thousands(r.reqPerSec),
+    fixed(r.latencyMs.p50, 2),
+    fixed(r.latencyMs.p99, 2),
+    fixed(r.proxyCpuMicrosPerRequest, 1),
+    r.proxyCpuShare === null ? '-' : `${(r.proxyCpuShare * 100).toFixed(0)}%`,
+    r.ratioVsFloor === null ? '-' : `${r.ratioVsFloor.toFixed(2)}x`,
+    r.errors.total > 0 ? `${r.errors.total} !!` : '0',
+  ]);
+  return formatTable(header, rows);
+}
+
+function fixedRateTable(report: BenchReport): string {
+  const header = [
+    'scenario',
+    'rate',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'added p99',
+    'CPU µs/req',
+    'errors',
+  ];
+  const rows = report.fixedRate.map((r) => [
+    r.scenario,
+    thousands(r.rate),
+    fixed(r.latencyMs.p50, 3),
+    fixed(r.latencyMs.p90, 3),
+    fixed(r.latencyMs.p99, 3),
+    fixed(r.latencyMs.p999, 3),
+    r.addedP99Ms === null ? '-' : `${r.addedP99Ms >= 0 ? '+' : ''}${r.addedP99Ms.toFixed(3)}`,
+    fixed(r.proxyCpuMicrosPerRequest, 1),
+    r.errors > 0 ? `${r.errors} !!` : '0',
+  ]);
+  return formatTable(header, rows);
+}
+
+function warnings(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const r of [...report.throughput, ...report.fixedRate])
+    for (const w of r.warnings) lines.push(`  ! ${r.scenario}${'rate' in r ? ' (fixed rate)' : ''}: ${w}`);
+  for (const f of report.failures) lines.push(`  !! ${f.scenario} FAILED: ${f.error}`);
+  return lines;
+}
+
+export function printReport(report: BenchReport, resultsPath: string): void {
+  const s = report.settings;
+  const out: string[] = [
+    '',
+    `Throughput: wrk, 1 thread, ${s.connections} connections, ${s.durationSec} s after a ${s.warmupSec} s warm-up; ` +
+      `proxy on core ${s.proxyCpu}, ${s.loadGenerator} and ${s.upstream} upstream on core ${s.loadCpu}`,
+    throughputTable(report),
+    '',
+  ];
+  if (report.fixedRate.length > 0)
+    out.push(
+      `Latency at a fixed rate of half the ${FLOOR} peak (open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
+      fixedRateTable(report),
+      '',
+    );
+  const problems = warnings(report);
+  if (problems.length > 0) out.push('Warnings:', ...problems, '');
+  out.push('Targets:');
+  for (const t of report.targets)
+    out.push(`  ${(t.trusted ? t.status : `${t.status}*`).padEnd(8)} ${t.label}: ${t.detail}`);
+  if (report.targets.some((t) => !t.trusted))
+    out.push('  * measured with warnings (see above): not a verdict until rerun on a quiet machine');
+  out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`), '', `Results written to ${resultsPath}`);
+  console.log(out.join('\n'));
+}

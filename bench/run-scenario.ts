@@ -1,0 +1,96 @@
+/** One scenario: start its proxy, check a request gets through, warm up, measure, stop. */
+import { runFixedRate } from './load/fixed-rate.js';
+import { prepareLoad, type PreparedLoad } from './load/prepare-load.js';
+import { runWrk } from './load/wrk.js';
+import { CpuWindow } from './measure/cpu-window.js';
+import type { BenchOptions } from './options.js';
+import { preflight } from './preflight.js';
+import type { ProxyCache } from './proxies/proxy-cache.js';
+import type { RunningProxy } from './proxies/start-proxy.js';
+import type { FixedRateSummary, ThroughputResult } from './results.js';
+import type { Scenario, ScenarioContext } from './scenario-types.js';
+import { summarizeFixedRate, summarizeThroughput } from './summarize.js';
+
+export interface ScenarioOutcome {
+  readonly throughput: ThroughputResult;
+  readonly fixedRate: FixedRateSummary | undefined;
+}
+
+/** The fixed rate to measure at, given this scenario's throughput result; undefined for none. */
+export type FixedRateChoice = (throughput: ThroughputResult) => number | undefined;
+
+export interface ScenarioEnvironment {
+  readonly ctx: ScenarioContext;
+  readonly upstreamPid: number;
+  readonly options: BenchOptions;
+}
+
+interface Measurement {
+  readonly scenario: Scenario;
+  readonly load: PreparedLoad;
+  readonly proxy: RunningProxy;
+  readonly reused: boolean;
+  readonly env: ScenarioEnvironment;
+}
+
+function cpuWindow(m: Measurement): CpuWindow {
+  const { options, upstreamPid } = m.env;
+  return new CpuWindow({
+    proxyPid: m.proxy.process?.pid,
+    upstreamPid,
+    proxyCpu: options.proxyCpu,
+    loadCpu: options.loadCpu,
+  });
+}
+
+async function measureThroughput(m: Measurement): Promise<ThroughputResult> {
+  const { options } = m.env;
+  const run = { cpu: options.loadCpu, connections: options.connections };
+  if (options.warmupSec > 0) await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.warmupSec });
+  const window = cpuWindow(m);
+  const wrk = await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.durationSec });
+  return summarizeThroughput(m.scenario, wrk, window.end(), {
+    hasProxy: m.proxy.process !== undefined,
+    startupMs: m.reused ? 0 : m.proxy.startupMs,
+    reusedProcess: m.reused,
+  });
+}
+
+async function measureFixedRate(m: Measurement, rate: number): Promise<FixedRateSummary> {
+  const { options, ctx } = m.env;
+  const run = {
+    cpu: options.loadCpu,
+    rate,
+    warmupSec: options.fixedRateWarmupSec,
+    durationSec: options.fixedRateSec,
+    connections: options.connections,
+  };
+  const window = cpuWindow(m);
+  const result = await runFixedRate(m.load, m.proxy.url, run, ctx.workDir, m.scenario.name);
+  return summarizeFixedRate(m.scenario, rate, result, window.end());
+}
+
+/**
+ * Runs one scenario on a proxy from `proxies` (started, or kept from the previous
+ * scenario); when `fixedRateFor` names a rate (req/s), a fixed-rate run follows the
+ * throughput run. A failed scenario stops its proxy.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  env: ScenarioEnvironment,
+  proxies: ProxyCache,
+  fixedRateFor: FixedRateChoice,
+): Promise<ScenarioOutcome> {
+  const load = await prepareLoad(await scenario.load(env.ctx), env.ctx.workDir, scenario.name);
+  const { proxy, reused } = await proxies.acquire(scenario);
+  try {
+    const m: Measurement = { scenario, load, proxy, reused, env };
+    await preflight(load, proxy.url);
+    const throughput = await measureThroughput(m);
+    const rate = fixedRateFor(throughput);
+    return { throughput, fixedRate: rate === undefined ? undefined : await measureFixedRate(m, rate) };
+  } catch (err) {
+    await proxies.release();
+    throw err;
+  }
+}

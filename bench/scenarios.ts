@@ -1,0 +1,95 @@
+/**
+ * The scenarios, in run order. Adding one is a few lines: a name, the proxy, a
+ * Gatehouse config builder, the traffic (paths, headers, a per-request headers file)
+ * and its targets.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publicBasePath, publicDeployments } from './gatehouse-config.js';
+import type { Scenario } from './scenario-types.js';
+
+/** The floor every ratio is computed against. */
+export const FLOOR = 'undici-passthrough';
+
+const onePath = { paths: ['/'] };
+const firstPublicRoute = { paths: [`${publicBasePath(0)}/items`] };
+
+function spreadOver(deployments: number): { paths: string[] } {
+  return { paths: Array.from({ length: deployments }, (_, i) => `${publicBasePath(i)}/items`) };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'direct',
+    description: 'wrk straight at the upstream: the ceiling of the load-generator core',
+    proxy: 'none',
+    load: () => onePath,
+    fixedRate: false,
+  },
+  {
+    name: FLOOR,
+    description: 'node:http + one undici Pool (128 connections), ~20 lines: the floor for a Node proxy',
+    proxy: 'undici-passthrough',
+    load: () => firstPublicRoute,
+    fixedRate: true,
+  },
+  {
+    name: 'http-proxy-passthrough',
+    description: 'node:http + http-proxy with a keep-alive http.Agent (maxSockets 128)',
+    proxy: 'http-proxy-passthrough',
+    load: () => firstPublicRoute,
+    fixedRate: false,
+  },
+  {
+    name: 'gatehouse-public-10',
+    description: 'Gatehouse, 10 public deployments, traffic to one; access log on (production default)',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10 }),
+    load: () => firstPublicRoute,
+    fixedRate: true,
+    targets: [
+      { kind: 'min-ratio-vs-floor', min: 0.9 },
+      { kind: 'max-added-p99', maxMs: 1 },
+    ],
+  },
+  {
+    name: 'gatehouse-public-10-headers-file',
+    description: 'gatehouse-public-10 with a distinct dummy header per request (wrk Lua request())',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10 }),
+    load: async (ctx) => {
+      const headersFile = join(ctx.workDir, 'dummy-headers.txt');
+      const lines = Array.from({ length: 10_000 }, (_, i) => `x-bench-seq: ${i}`);
+      await writeFile(headersFile, `${lines.join('\n')}\n`);
+      return { ...firstPublicRoute, headersFile };
+    },
+    fixedRate: false,
+    targets: [{ kind: 'flat-vs', of: 'gatehouse-public-10', tolerance: 0.1 }],
+  },
+  {
+    name: 'gatehouse-public-10-nolog',
+    description: 'the same with logging.accessLog: false',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10, accessLog: false }),
+    load: () => firstPublicRoute,
+    fixedRate: false,
+  },
+  {
+    name: 'gatehouse-public-10000',
+    description: 'Gatehouse, 10,000 public deployments, traffic to one',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10_000 }),
+    load: () => firstPublicRoute,
+    fixedRate: true,
+    targets: [{ kind: 'flat-vs', of: 'gatehouse-public-10', tolerance: 0.1 }],
+  },
+  {
+    name: 'gatehouse-public-10000-spread',
+    description: 'Gatehouse, 10,000 public deployments, each request to a random one',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10_000 }),
+    load: () => spreadOver(10_000),
+    fixedRate: true,
+    targets: [{ kind: 'flat-vs', of: 'gatehouse-public-10', tolerance: 0.1 }],
+  },
+];

@@ -1,0 +1,97 @@
+/** Turns raw load-generator and CPU readings into result rows, with the reasons to distrust them. */
+import type { FixedRateResult } from './load/fixed-rate-protocol.js';
+import { wrkErrorCount, type WrkResult } from './load/wrk.js';
+import type { CpuWindowResult } from './measure/cpu-window.js';
+import type { FixedRateSummary, ThroughputResult } from './results.js';
+import type { Scenario } from './scenario-types.js';
+
+/** Other processes may use this much of a core before a row is flagged as noisy. */
+const NOISE_LIMIT = 0.1;
+
+const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const ms = (micros: number): number => round(micros / 1000, 3);
+const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
+
+function noiseWarnings(cores: { proxy: number; load: number | undefined }): string[] {
+  const warnings: string[] = [];
+  if (cores.proxy > NOISE_LIMIT)
+    warnings.push(`other processes used ${percent(cores.proxy)} of the proxy core`);
+  if (cores.load !== undefined && cores.load > NOISE_LIMIT)
+    warnings.push(`other processes used ${percent(cores.load)} of the load core`);
+  return warnings;
+}
+
+export function summarizeThroughput(
+  scenario: Scenario,
+  wrk: WrkResult,
+  cpu: CpuWindowResult,
+  proxy: { readonly hasProxy: boolean; readonly startupMs: number; readonly reusedProcess: boolean },
+): ThroughputResult {
+  const { hasProxy } = proxy;
+  const durationSec = wrk.durationUs / 1e6;
+  const errors = wrkErrorCount(wrk);
+  const proxyShare = cpu.proxyCpuMicros / cpu.wallMicros;
+  const warnings: string[] = [];
+  if (errors > 0)
+    warnings.push(`${errors} failed requests (status > 399 or socket errors): this row is not valid`);
+  if (hasProxy && proxyShare < 0.85)
+    warnings.push(`the proxy used ${percent(proxyShare)} of its core: it was not the bottleneck`);
+  if (hasProxy) warnings.push(...noiseWarnings({ proxy: cpu.proxyCoreBusy - proxyShare, load: undefined }));
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    proxy: scenario.proxy,
+    requests: wrk.requests,
+    durationSec: round(durationSec, 3),
+    reqPerSec: Math.round(wrk.requests / durationSec),
+    latencyMs: {
+      p50: ms(wrk.latencyUs.p50),
+      p90: ms(wrk.latencyUs.p90),
+      p99: ms(wrk.latencyUs.p99),
+      max: ms(wrk.latencyUs.max),
+    },
+    errors: { ...wrk.errors, total: errors },
+    proxyCpuMicrosPerRequest:
+      hasProxy && wrk.requests > 0 ? round(cpu.proxyCpuMicros / wrk.requests, 1) : null,
+    proxyCpuShare: hasProxy ? round(proxyShare, 3) : null,
+    upstreamCpuShare: round(cpu.upstreamCpuMicros / cpu.wallMicros, 3),
+    proxyCoreBusy: round(cpu.proxyCoreBusy, 3),
+    loadCoreBusy: round(cpu.loadCoreBusy, 3),
+    startupMs: Math.round(proxy.startupMs),
+    reusedProcess: proxy.reusedProcess,
+    ratioVsFloor: null,
+    warnings,
+  };
+}
+
+export function summarizeFixedRate(
+  scenario: Scenario,
+  rate: number,
+  result: FixedRateResult,
+  cpu: CpuWindowResult,
+): FixedRateSummary {
+  const errors = result.non2xx + result.failed;
+  const proxyShare = cpu.proxyCpuMicros / cpu.wallMicros;
+  const loadShare = (result.clientCpuMicros + cpu.upstreamCpuMicros) / cpu.wallMicros;
+  const warnings: string[] = [];
+  if (errors > 0) warnings.push(`${errors} failed requests: this row is not valid`);
+  if (result.achievedRate < rate * 0.95) warnings.push(`achieved ${result.achievedRate} of ${rate} req/s`);
+  if (result.sendLagMs.p99 > 2)
+    warnings.push(`the client sent late (p99 ${result.sendLagMs.p99} ms behind schedule)`);
+  warnings.push(
+    ...noiseWarnings({ proxy: cpu.proxyCoreBusy - proxyShare, load: cpu.loadCoreBusy - loadShare }),
+  );
+  return {
+    scenario: scenario.name,
+    rate,
+    achievedRate: result.achievedRate,
+    latencyMs: result.latencyMs,
+    addedP99Ms: null,
+    errors,
+    proxyCpuMicrosPerRequest: result.sentTotal > 0 ? round(cpu.proxyCpuMicros / result.sentTotal, 1) : null,
+    sendLagP99Ms: result.sendLagMs.p99,
+    proxyCoreBusy: round(cpu.proxyCoreBusy, 3),
+    loadCoreBusy: round(cpu.loadCoreBusy, 3),
+    warnings,
+  };
+}

@@ -1,0 +1,87 @@
+/** Evaluates the scenarios' targets against the measured results. */
+import type { FixedRateSummary, TargetResult, ThroughputResult } from './results.js';
+import type { Scenario, TargetSpec } from './scenario-types.js';
+import { FLOOR } from './scenarios.js';
+
+interface Measured {
+  readonly throughput: ReadonlyMap<string, ThroughputResult>;
+  readonly fixedRate: ReadonlyMap<string, FixedRateSummary>;
+}
+
+type Row = ThroughputResult | FixedRateSummary;
+
+function failedRequests(row: Row): number {
+  return typeof row.errors === 'number' ? row.errors : row.errors.total;
+}
+
+/**
+ * SKIP when a row is missing, INVALID when requests failed, else PASS or FAIL;
+ * `trusted` is false when a row carries warnings (noisy machine, proxy not saturated).
+ */
+function verdict<A extends Row, B extends Row>(
+  scenario: string,
+  label: string,
+  own: A | undefined,
+  reference: B | undefined,
+  decide: (own: A, reference: B) => { pass: boolean; detail: string },
+): TargetResult {
+  if (!own || !reference) return { scenario, label, status: 'SKIP', detail: 'not measured', trusted: true };
+  if (failedRequests(own) > 0 || failedRequests(reference) > 0)
+    return { scenario, label, status: 'INVALID', detail: 'requests failed', trusted: false };
+  const { pass, detail } = decide(own, reference);
+  const trusted = own.warnings.length === 0 && reference.warnings.length === 0;
+  return { scenario, label, status: pass ? 'PASS' : 'FAIL', detail, trusted };
+}
+
+function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult {
+  const own = m.throughput.get(scenario);
+  switch (spec.kind) {
+    case 'min-ratio-vs-floor':
+      return verdict(
+        scenario,
+        `${scenario}: req/s >= ${spec.min}x ${FLOOR}`,
+        own,
+        m.throughput.get(FLOOR),
+        (a, b) => {
+          const ratio = a.reqPerSec / b.reqPerSec;
+          return {
+            pass: ratio >= spec.min,
+            detail: `${ratio.toFixed(2)}x (${a.reqPerSec} vs ${b.reqPerSec} req/s)`,
+          };
+        },
+      );
+    case 'flat-vs': {
+      const label = `${scenario}: req/s within ${(spec.tolerance * 100).toFixed(0)}% of ${spec.of}`;
+      return verdict(scenario, label, own, m.throughput.get(spec.of), (a, b) => {
+        const ratio = a.reqPerSec / b.reqPerSec;
+        const cpu = `CPU ${a.proxyCpuMicrosPerRequest ?? '-'} vs ${b.proxyCpuMicrosPerRequest ?? '-'} µs/req`;
+        return {
+          pass: ratio >= 1 - spec.tolerance,
+          detail: `${ratio.toFixed(2)}x (${a.reqPerSec} vs ${b.reqPerSec} req/s; ${cpu})`,
+        };
+      });
+    }
+    case 'max-added-p99': {
+      const label = `${scenario}: added p99 < ${spec.maxMs} ms at half the floor's peak`;
+      return verdict(scenario, label, m.fixedRate.get(scenario), m.fixedRate.get(FLOOR), (a, b) => {
+        const added = a.latencyMs.p99 - b.latencyMs.p99;
+        let detail = `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (p99 ${a.latencyMs.p99} vs ${b.latencyMs.p99} ms at ${a.rate} req/s)`;
+        const load = own ? a.rate / own.reqPerSec : 0;
+        if (load > 0.8) detail += `; that rate is ${(load * 100).toFixed(0)}% of this scenario's own peak`;
+        return { pass: added < spec.maxMs, detail };
+      });
+    }
+  }
+}
+
+export function evaluateTargets(
+  scenarios: readonly Scenario[],
+  throughput: readonly ThroughputResult[],
+  fixedRate: readonly FixedRateSummary[],
+): TargetResult[] {
+  const measured: Measured = {
+    throughput: new Map(throughput.map((r) => [r.scenario, r])),
+    fixedRate: new Map(fixedRate.map((r) => [r.scenario, r])),
+  };
+  return scenarios.flatMap((s) => (s.targets ?? []).map((spec) => evaluate(s.name, spec, measured)));
+}
