@@ -36,14 +36,22 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
   duplicates(config.deployments, 'deployments', issues, 'deployment');
   duplicates(config.providers, 'providers', issues, 'provider');
   const providers = new Set(config.providers.map((p) => p.id));
+  const issuers = new Map(config.providers.map((p) => [p.id, p.issuer ?? '(no issuer)']));
   const checkProviders = (auth: AuthSettingsConfig | 'inherit', path: (string | number)[]): void => {
     if (auth === 'inherit') return;
+    const seen = new Map<string, string>();
     auth.jwt?.providers.forEach((id, k) => {
-      if (!providers.has(id))
+      const at = formatKeyPath([...path, 'jwt', 'providers', k]);
+      const issuer = issuers.get(id);
+      if (issuer === undefined) return void issues.push({ path: at, message: `unknown provider "${id}"` });
+      const other = seen.get(issuer);
+      // A token's iss picks the provider, so a second one with the same issuer would never be used.
+      if (other !== undefined)
         issues.push({
-          path: formatKeyPath([...path, 'jwt', 'providers', k]),
-          message: `unknown provider "${id}"`,
+          path: at,
+          message: `provider "${id}" has the same issuer as "${other}" (${issuer}); tokens are routed by issuer`,
         });
+      seen.set(issuer, id);
     });
   };
   config.services.forEach((service, s) =>
@@ -52,6 +60,13 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
     ),
   );
   config.deployments.forEach((d, i) => checkProviders(d.auth, ['deployments', i, 'auth']));
+  config.server.admin.providers.forEach((id, k) => {
+    if (!providers.has(id))
+      issues.push({
+        path: formatKeyPath(['server', 'admin', 'providers', k]),
+        message: `unknown provider "${id}"`,
+      });
+  });
   config.services.forEach((service, s) => {
     const seen = new Set<string>();
     service.versions.forEach((version, v) => {

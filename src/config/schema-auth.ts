@@ -217,6 +217,32 @@ const requirementSchema = z
   })
   .default({ groups: { anyOf: [], allOf: [] }, scopes: [] });
 
+/** Headers a claim mapping may not name: identity, forwarding, hop-by-hop and framing headers. */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'x-auth-subject',
+  'x-auth-groups',
+  'x-auth-scopes',
+  'x-auth-method',
+  'x-auth-key-id',
+  'authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-request-id',
+]);
+
 /**
  * Authorization settings of a service version, or a deployment's override of them.
  * Any one listed method may authenticate a request; an empty list is refused, so a
@@ -232,7 +258,19 @@ export const authSettingsSchema = z
     forwardAuthorization: z.boolean().default(false),
     /** Extra upstream headers from token claims, e.g. {X-User-Email: email}. */
     claimHeaders: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().min(1))
+      .record(z.string(), z.string().min(1))
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers)) {
+          if (!/^[A-Za-z0-9-]+$/.test(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: 'must be a header name' });
+          else if (RESERVED_HEADERS.has(name.toLowerCase()))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'is a header Gatehouse sets or strips itself',
+            });
+        }
+      })
       .default({}),
   })
   .superRefine((s, ctx) => {

@@ -9,10 +9,19 @@ export const IDENTITY_HEADER_NAMES = [
   'x-auth-key-id',
 ] as const;
 
-/** Header values must not carry CR, LF or NUL (or other controls) whatever a token says. */
+/**
+ * Identity header values come from tokens, so they are made safe whatever a token says:
+ * control characters (CR, LF, NUL...) become spaces, and anything outside printable
+ * ASCII is percent-encoded as UTF-8, with "%" itself written %25 so the encoding is
+ * unambiguous (an upstream decodes with decodeURIComponent). Plain ASCII values, the
+ * usual case, pass through unchanged.
+ */
 export function sanitizeHeaderValue(value: string): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  return value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim();
+  const spaced = value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim();
+  return /[^\x20-\x24\x26-\x7e]/.test(spaced)
+    ? spaced.replace(/[^\x20-\x24\x26-\x7e]+/g, encodeURIComponent)
+    : spaced;
 }
 
 function joined(values: Iterable<string>): string {

@@ -116,6 +116,7 @@ describe('API key authentication', () => {
       assert.equal(seen['x-auth-key-id'], 'dev-key');
       assert.equal(seen['x-auth-subject'], 'apikey:dev-key');
       assert.equal(seen.authorization, undefined, 'Authorization is not forwarded');
+      assert.equal(seen['x-api-key'], undefined, 'the API key header is not forwarded either');
     }
   });
 

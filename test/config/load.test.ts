@@ -191,6 +191,21 @@ describe('configuration loading', () => {
       /at least one accepted audience/,
     ],
     [
+      'claim header naming an identity header',
+      BASE.replace(
+        'auth: {methods: [public]}',
+        'auth: {methods: [public], claimHeaders: {X-Auth-Subject: email}}',
+      ),
+      'services[0].versions[0].auth.claimHeaders.X-Auth-Subject',
+      /sets or strips itself/,
+    ],
+    [
+      'two providers with one issuer on a deployment',
+      `${BASE.replace('auth: {methods: [public]}', 'auth: {methods: [jwt], jwt: {providers: [a, b]}}')}\nproviders:\n  - {id: a, type: hmac, issuer: same, audiences: [x], secrets: [{secret: "${'x'.repeat(32)}"}]}\n  - {id: b, type: hmac, issuer: same, audiences: [x], secrets: [{secret: "${'y'.repeat(32)}"}]}\n`,
+      'services[0].versions[0].auth.jwt.providers[1]',
+      /same issuer as "a"/,
+    ],
+    [
       'bad trustProxy entry',
       `${BASE}\nserver:\n  dataPlane:\n    trustProxy: [10.0.0.0/33]\n`,
       'server.dataPlane.trustProxy[0]',
