@@ -1,23 +1,32 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RevocationList } from './auth/revocation.js';
 import { VerifiedTokenCache } from './auth/token-cache.js';
 import { VerifierRegistry } from './auth/verifier-registry.js';
 import { systemClock, type Clock } from './clock.js';
-import { compilePlan, disposePlan } from './config/compile.js';
-import { ConfigError } from './config/issues.js';
+import { disposePlan } from './config/compile.js';
 import { loadConfigFile } from './config/load.js';
 import { PlanHolder } from './config/plan.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { watchConfigFile } from './config/watch.js';
+import { PrincipalResolver } from './control/principal.js';
+import { ControlState } from './control/state.js';
+import { UsageRecorder } from './control/usage.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { GatehouseMetrics } from './observability/metrics.js';
 import { PoolRegistry } from './proxy/pool-registry.js';
+import type { ControlContext, ControlModule, ControlModuleFactory } from './runtime/control-module.js';
+import { closeServer, listen, urlOf } from './runtime/listeners.js';
+import { CONTROL_MODULES } from './runtime/modules.js';
+import { PlanApplier, type ReloadResult } from './runtime/plan-applier.js';
 import { createAdminApp } from './server/admin-plane.js';
 import { handleClientError } from './server/client-error.js';
 import { DataPlane } from './server/data-plane.js';
+import { createStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+export type { ReloadResult } from './runtime/plan-applier.js';
 
 export interface GatehouseOptions {
   readonly configPath: string;
@@ -26,67 +35,52 @@ export interface GatehouseOptions {
   readonly clock?: Clock;
   /** Export Node's default process metrics (off in tests that start many instances). */
   readonly defaultMetrics?: boolean;
-}
-
-export type ReloadResult = { ok: true; generation: number; changed: boolean } | { ok: false; error: string };
-
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolvePromise(server.address() as AddressInfo);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolvePromise) => server.close(() => resolvePromise()));
-}
-
-function urlOf(address: AddressInfo): string {
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+  /** Control-plane modules (default: the admin API and the token service). */
+  readonly modules?: readonly ControlModuleFactory[];
 }
 
 /**
- * A running Gatehouse: data plane and admin plane listeners over a hot-swappable plan.
- * Created by `Gatehouse.start`; `reload()` re-reads the file; `stop()` drains.
+ * A running Gatehouse: the data plane and the admin listener over a hot-swappable plan
+ * built from the configuration file plus the objects created through the admin API.
+ * `Gatehouse.start` assembles it; `reload()` re-reads the file; `stop()` drains.
  */
 export class Gatehouse {
   readonly logger: Logger;
   readonly metrics: GatehouseMetrics;
   readonly plans: PlanHolder;
   readonly dataPlane: DataPlane;
-  private readonly pools: PoolRegistry;
-  private readonly verifiers: VerifierRegistry;
   readonly revocations: RevocationList;
   readonly tokenCache: VerifiedTokenCache;
-  private readonly clock: Clock;
-  private readonly configPath: string;
-  private config: GatehouseConfig;
-  private configHash: string;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly state: ControlState;
+  private readonly pools: PoolRegistry;
+  private readonly verifiers: VerifierRegistry;
+  private readonly applier: PlanApplier;
+  private readonly usage: UsageRecorder;
+  private modules: readonly ControlModule[] = [];
   private draining = false;
   private stopping: Promise<void> | undefined;
-  private reloading: Promise<ReloadResult> | undefined;
-  private reloadAgain = false;
   private stopWatching: (() => void) | undefined;
+  private stopFollowingState: (() => void) | undefined;
   private dataServer: Server | undefined;
   private adminServer: Server | undefined;
   dataPlaneUrl = '';
   adminUrl = '';
 
   private constructor(
-    private readonly options: GatehouseOptions,
-    config: GatehouseConfig,
-    configHash: string,
+    options: GatehouseOptions,
+    loaded: { config: GatehouseConfig; hash: string },
+    parts: { logger: Logger; metrics: GatehouseMetrics; clock: Clock; store: Store; state: ControlState },
   ) {
-    this.configPath = resolve(options.configPath);
-    this.config = config;
-    this.configHash = configHash;
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? createLogger(config.logging.level);
-    this.metrics = new GatehouseMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    const { config } = loaded;
+    ({
+      logger: this.logger,
+      metrics: this.metrics,
+      clock: this.clock,
+      store: this.store,
+      state: this.state,
+    } = parts);
     this.pools = new PoolRegistry(this.clock, this.metrics, this.logger);
     this.verifiers = new VerifierRegistry({ clock: this.clock, metrics: this.metrics, logger: this.logger });
     this.revocations = new RevocationList(this.clock);
@@ -96,7 +90,27 @@ export class Gatehouse {
       clock: this.clock,
       revocations: this.revocations,
     });
+    this.usage = new UsageRecorder(this.store, this.clock, this.logger);
     this.plans = new PlanHolder((plan) => disposePlan(plan, this.pools, this.verifiers));
+    this.applier = new PlanApplier(
+      {
+        configPath: resolve(options.configPath),
+        env: options.env,
+        plans: this.plans,
+        clock: this.clock,
+        logger: this.logger,
+        metrics: this.metrics,
+        pools: this.pools,
+        verifiers: this.verifiers,
+        tokenCache: this.tokenCache,
+        revocations: this.revocations,
+        extendMethods: (registry) => {
+          for (const module of this.modules) module.registerMethods?.(registry);
+        },
+        onApiKeyUse: (keyId) => this.usage.record('api-key', keyId),
+      },
+      loaded,
+    );
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
@@ -104,47 +118,93 @@ export class Gatehouse {
       pools: this.pools,
       clock: this.clock,
       isDraining: () => this.draining,
-      accessLog: () => this.config.logging.accessLog,
+      accessLog: () => this.applier.fileConfig.logging.accessLog,
     });
   }
 
-  /** Loads and validates the file, compiles the plan, and starts both listeners. Throws ConfigError. */
+  /**
+   * Loads and validates the file, opens the store and reads the control-plane state,
+   * compiles the first plan and starts both listeners. Throws ConfigError on a bad file.
+   */
   static async start(options: GatehouseOptions): Promise<Gatehouse> {
-    const { config, hash } = await loadConfigFile(options.configPath, options.env);
-    const gatehouse = new Gatehouse(options, config, hash);
-    await gatehouse.install(config);
-    await gatehouse.listen();
-    if (config.server.reload.watch)
-      gatehouse.stopWatching = watchConfigFile(gatehouse.configPath, config.server.reload.debounceMs, () => {
-        void gatehouse.reload('file change');
+    const loaded = await loadConfigFile(options.configPath, options.env);
+    const { config } = loaded;
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? createLogger(config.logging.level);
+    const metrics = new GatehouseMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    const store = await createStore(config.store, { clock, logger, metrics });
+    let state: ControlState;
+    try {
+      state = await ControlState.open(store, logger);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    const gatehouse = new Gatehouse(options, loaded, { logger, metrics, clock, store, state });
+    try {
+      await gatehouse.startModules(options.modules ?? CONTROL_MODULES);
+      await gatehouse.applier.installInitial(state.snapshot);
+      gatehouse.stopFollowingState = state.onChange((snapshot) => {
+        void gatehouse.applier.rebuild(snapshot, 'control-plane change');
       });
+      await gatehouse.listen();
+    } catch (err) {
+      await gatehouse.release();
+      throw err;
+    }
+    if (config.server.reload.watch)
+      gatehouse.stopWatching = watchConfigFile(
+        resolve(options.configPath),
+        config.server.reload.debounceMs,
+        () => {
+          void gatehouse.reload('file change');
+        },
+      );
     return gatehouse;
   }
 
   get currentConfig(): GatehouseConfig {
-    return this.config;
+    return this.applier.fileConfig;
   }
 
-  private async install(config: GatehouseConfig): Promise<number> {
-    const plan = await compilePlan(config, {
-      clock: this.clock,
-      metrics: this.metrics,
-      pools: this.pools,
-      verifiers: this.verifiers,
-      tokenCache: this.tokenCache,
-      revocations: this.revocations,
+  private async startModules(factories: readonly ControlModuleFactory[]): Promise<void> {
+    const principals = new PrincipalResolver({
+      store: this.store,
+      users: {
+        user: (id) => this.state.snapshot.users.find((u) => u.id === id),
+        groupGrants: () => {
+          const grants: Record<string, readonly ('admin' | 'createService')[]> = {};
+          for (const g of this.state.snapshot.groups) grants[g.id] = g.global;
+          for (const g of this.applier.fileConfig.groups) grants[g.id] = g.global;
+          return grants;
+        },
+      },
+      authenticators: () => this.plans.current?.adminAuthenticators ?? [],
+      onAdminKeyUse: (keyId) => this.usage.record('admin-key', keyId),
     });
-    this.plans.swap(plan);
-    this.config = config;
-    this.logger.level = config.logging.level;
-    this.metrics.setHealthSources(this.pools.healthSources());
-    this.metrics.deploymentsLoaded.set(plan.deployments.size);
-    this.metrics.configLastSuccess.set(Date.now() / 1000);
-    return plan.generation;
+    const context: ControlContext = {
+      store: this.store,
+      state: this.state,
+      fileConfig: () => this.applier.fileConfig,
+      principals,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      revocations: this.revocations,
+      tokenCache: this.tokenCache,
+      applyNow: async () => {
+        await this.state.refresh();
+        await this.applier.idle();
+      },
+    };
+    const modules: ControlModule[] = [];
+    for (const factory of factories) modules.push(await factory(context));
+    this.modules = modules;
   }
 
   private async listen(): Promise<void> {
-    const dp = this.config.server.dataPlane;
+    const config = this.applier.fileConfig;
+    const dp = config.server.dataPlane;
     this.dataServer = createServer(
       { keepAliveTimeout: dp.keepAliveTimeoutMs, headersTimeout: dp.headersTimeoutMs, requestTimeout: 0 },
       this.dataPlane.handleRequest,
@@ -155,18 +215,19 @@ export class Gatehouse {
       readiness: { notReadyReason: () => this.notReadyReason() },
       metrics: this.metrics,
       logger: this.logger,
+      routers: this.modules.flatMap((m) => (m.router ? [m.router] : [])),
+      maxBodyBytes: config.server.admin.maxBodyBytes,
     });
     this.adminServer = createServer(admin);
-    const dataAddress = await listen(this.dataServer, dp.port, dp.host);
-    const adminAddress = await listen(
-      this.adminServer,
-      this.config.server.admin.port,
-      this.config.server.admin.host,
-    );
-    this.dataPlaneUrl = urlOf(dataAddress);
-    this.adminUrl = urlOf(adminAddress);
+    this.dataPlaneUrl = urlOf(await listen(this.dataServer, dp.port, dp.host));
+    this.adminUrl = urlOf(await listen(this.adminServer, config.server.admin.port, config.server.admin.host));
     this.logger.info(
-      { dataPlane: this.dataPlaneUrl, admin: this.adminUrl, deployments: this.config.deployments.length },
+      {
+        dataPlane: this.dataPlaneUrl,
+        admin: this.adminUrl,
+        store: this.store.backend,
+        deployments: this.plans.current?.deployments.size,
+      },
       'gatehouse listening',
     );
   }
@@ -177,50 +238,10 @@ export class Gatehouse {
     return null;
   }
 
-  /**
-   * Re-reads the configuration file. An invalid file is refused, logged and counted;
-   * the running plan keeps serving. Concurrent calls coalesce.
-   */
+  /** Re-reads the configuration file. An invalid file is refused and the running plan keeps serving. */
   reload(reason = 'requested'): Promise<ReloadResult> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    this.reloading = this.reloadOnce(reason).finally(() => {
-      this.reloading = undefined;
-      if (this.reloadAgain && !this.draining) {
-        this.reloadAgain = false;
-        void this.reload(reason);
-      }
-    });
-    return this.reloading;
-  }
-
-  private async reloadOnce(reason: string): Promise<ReloadResult> {
-    if (this.draining) return { ok: false, error: 'shutting down' };
-    try {
-      const { config, hash } = await loadConfigFile(this.configPath, this.options.env);
-      if (hash === this.configHash && reason === 'file change')
-        return { ok: true, generation: this.plans.current?.generation ?? 0, changed: false };
-      warnOnListenerChange(this.logger, this.config, config);
-      const generation = await this.install(config);
-      this.configHash = hash;
-      this.metrics.configReloads.labels('success').inc();
-      this.logger.info(
-        { reason, generation, deployments: config.deployments.length },
-        'configuration reloaded',
-      );
-      return { ok: true, generation, changed: true };
-    } catch (err) {
-      this.metrics.configReloads.labels('failure').inc();
-      const message = err instanceof Error ? err.message : String(err);
-      const issues = err instanceof ConfigError ? err.issues : undefined;
-      this.logger.error(
-        { reason, issues, error: issues ? undefined : message },
-        'configuration reload refused; keeping the running configuration',
-      );
-      return { ok: false, error: message };
-    }
+    if (this.draining) return Promise.resolve({ ok: false, error: 'shutting down' });
+    return this.applier.reload(reason);
   }
 
   /**
@@ -233,9 +254,10 @@ export class Gatehouse {
   }
 
   private async shutdown(): Promise<void> {
-    const { readinessDelayMs, drainTimeoutMs } = this.config.server.shutdown;
+    const { readinessDelayMs, drainTimeoutMs } = this.applier.fileConfig.server.shutdown;
     this.draining = true;
     this.stopWatching?.();
+    this.stopFollowingState?.();
     this.logger.info(
       { inFlight: this.dataPlane.inFlight, readinessDelayMs, drainTimeoutMs },
       'shutting down',
@@ -257,21 +279,24 @@ export class Gatehouse {
     dataServer?.closeAllConnections();
     for (const socket of this.dataPlane.upgradedSockets) socket.destroy();
     await closed;
-    this.plans.clear();
-    await this.pools.closeAll();
-    this.verifiers.closeAll();
     if (this.adminServer) {
       const adminClosed = closeServer(this.adminServer);
       this.adminServer.closeAllConnections();
       await adminClosed;
     }
+    await this.release();
     this.logger.info('stopped');
   }
-}
 
-function warnOnListenerChange(logger: Logger, before: GatehouseConfig, after: GatehouseConfig): void {
-  const listeners = (c: GatehouseConfig): string =>
-    JSON.stringify([c.server.dataPlane.host, c.server.dataPlane.port, c.server.admin]);
-  if (listeners(before) !== listeners(after))
-    logger.warn('listener addresses changed in the file; they take effect at the next restart');
+  /** Frees everything but the listeners: plan, pools, verifiers, modules, state, store. */
+  private async release(): Promise<void> {
+    this.applier.close();
+    this.plans.clear();
+    await this.pools.closeAll();
+    this.verifiers.closeAll();
+    for (const module of this.modules) await module.close?.();
+    await this.usage.close();
+    await this.state.close();
+    await this.store.close();
+  }
 }

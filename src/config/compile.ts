@@ -6,6 +6,8 @@ import { createJwtAuthenticator } from '../auth/authenticators/jwt.js';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { VerifierHandle, VerifierRegistry } from '../auth/verifier-registry.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authSettingsSchema } from './schema-auth.js';
 import { compileGate } from '../pipeline/compile-gate.js';
 import { MethodRegistry } from '../pipeline/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
@@ -71,6 +73,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       const gate = compileGate(auth, {
         deploymentId: d.id,
         serviceId: d.service,
+        inherited: d.auth === 'inherit',
         methods,
         metrics: ctx.metrics,
       });
@@ -79,6 +82,9 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       poolKeys.push(key);
       const removed = new Set<string>([...IDENTITY_HEADER_NAMES, ...gate.identityHeaderNames]);
       if (!auth.forwardAuthorization) removed.add('authorization');
+      // The API key is a credential like Authorization: it never reaches the upstream.
+      if (auth.methods.includes('apiKeys') && auth.apiKeys && auth.apiKeys.header !== false)
+        removed.add(auth.apiKeys.header.toLowerCase());
       deployments.set(d.id, {
         id: d.id,
         serviceId: d.service,
@@ -97,6 +103,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         metrics: ctx.metrics.forDeployment(d.id),
       });
     }
+    const adminAuthenticators = compileAdminAuthenticators(config, methods, handles, ctx);
     const router = new Router(
       [...deployments.values()].map((d) => ({ host: d.host, basePath: d.basePath, value: d })),
     );
@@ -106,6 +113,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       router,
       deployments,
       proxyTrust: compileProxyTrust(config.server.dataPlane.trustProxy),
+      adminAuthenticators,
       poolKeys,
       verifierKeys,
     };
@@ -115,6 +123,36 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     throw err;
   }
 }
+
+/**
+ * How users prove who they are on the admin API (admin keys are checked separately):
+ * Gatehouse's own tokens when the token service registered its method, then the JWT
+ * providers listed in server.admin.providers.
+ */
+function compileAdminAuthenticators(
+  config: GatehouseConfig,
+  methods: MethodRegistry,
+  handles: ReadonlyMap<string, VerifierHandle>,
+  ctx: CompileContext,
+): Authenticator[] {
+  const out: Authenticator[] = [];
+  const admin = { deploymentId: '(admin)', serviceId: '(admin)', inherited: false };
+  if (methods.has('gatehouse'))
+    out.push(methods.create('gatehouse', { ...admin, settings: ADMIN_GATEHOUSE_SETTINGS }));
+  const providers = config.server.admin.providers;
+  if (providers.length > 0)
+    out.push(
+      createJwtAuthenticator({
+        verifiers: providers.map((id) => handles.get(id) as VerifierHandle),
+        cache: ctx.tokenCache,
+        revocations: ctx.revocations,
+        metrics: ctx.metrics,
+      }),
+    );
+  return out;
+}
+
+const ADMIN_GATEHOUSE_SETTINGS = authSettingsSchema.parse({ methods: ['gatehouse'] });
 
 /** Starts (or reuses) a verifier for every provider some deployment uses, in parallel. */
 async function acquireVerifiers(
@@ -131,6 +169,7 @@ async function acquireVerifiers(
     const auth = d.auth === 'inherit' ? versionAuth.get(`${d.service}/${d.version}`) : d.auth;
     for (const id of auth?.jwt?.providers ?? []) used.add(id);
   }
+  for (const id of config.server.admin.providers) used.add(id);
   const providers = config.providers.filter((p) => used.has(p.id));
   const handles = await Promise.all(
     providers.map(async (provider) => {

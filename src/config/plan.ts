@@ -1,3 +1,4 @@
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Gate } from '../auth/types.js';
 import type { DeploymentMetrics } from '../observability/metrics.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
@@ -38,6 +39,8 @@ export interface RuntimePlan {
   readonly router: Router<CompiledDeployment>;
   readonly deployments: ReadonlyMap<string, CompiledDeployment>;
   readonly proxyTrust: ProxyTrust;
+  /** How users authenticate on the admin API with this plan's providers (admin keys aside). */
+  readonly adminAuthenticators: readonly Authenticator[];
   /** Pool references this plan holds (released when the plan is retired and idle). */
   readonly poolKeys: readonly string[];
   /** JWT verifier references this plan holds. */

@@ -81,6 +81,8 @@ export const infrastructureSchema = z.strictObject({
   timeouts: timeoutsSchema.default({ connectMs: 5_000, responseMs: 30_000, idleMs: 60_000 }),
   healthCheck: healthCheckSchema.optional(),
   passiveHealthCheck: passiveHealthSchema.default({ enabled: true, consecutiveFailures: 3, ejectMs: 10_000 }),
+  /** Per-group privileges on the infrastructure (control-plane permissions). */
+  permissions: z.record(idSchema, z.array(z.enum(['view', 'deploy', 'admin']))).default({}),
 });
 
 export type InfrastructureConfig = z.infer<typeof infrastructureSchema>;

@@ -29,7 +29,19 @@ const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
 
 const serverSchema = z.strictObject({
   dataPlane: dataPlaneSchema.default(dataPlaneSchema.parse({})),
-  admin: listenerSchema('127.0.0.1', 9090).default({ host: '127.0.0.1', port: 9090 }),
+  admin: listenerSchema('127.0.0.1', 9090)
+    .extend({
+      /** JWT providers whose tokens identify users on the admin API (besides admin keys and Gatehouse tokens). */
+      providers: z.array(idSchema).default([]),
+      /** Largest JSON body the admin API accepts. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * MiB)
+        .default(1024 * 1024),
+    })
+    .default({ host: '127.0.0.1', port: 9090, providers: [], maxBodyBytes: 1024 * 1024 }),
   shutdown: z
     .strictObject({
       /** After readiness turns false, wait this long before closing listeners (load balancers notice). */

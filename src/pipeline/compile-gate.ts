@@ -9,13 +9,19 @@ import type { MethodRegistry } from './method-registry.js';
 export interface GateContext {
   readonly deploymentId: string;
   readonly serviceId: string;
+  readonly inherited: boolean;
   readonly methods: MethodRegistry;
   readonly metrics: GatehouseMetrics;
 }
 
 /** Compiles a deployment's effective authorization settings into its gate. */
 export function compileGate(settings: AuthSettingsConfig, context: GateContext): Gate {
-  const methodContext = { deploymentId: context.deploymentId, serviceId: context.serviceId, settings };
+  const methodContext = {
+    deploymentId: context.deploymentId,
+    serviceId: context.serviceId,
+    inherited: context.inherited,
+    settings,
+  };
   const authenticators = settings.methods.flatMap((method) =>
     method === 'public' ? [] : [context.methods.create(method, methodContext)],
   );

@@ -6,6 +6,8 @@ export interface MethodContext {
   readonly deploymentId: string;
   readonly serviceId: string;
   readonly settings: AuthSettingsConfig;
+  /** The deployment inherits its version's settings (service-wide keys apply) rather than overriding them. */
+  readonly inherited: boolean;
 }
 
 export type AuthenticatorFactory = (context: MethodContext) => Authenticator;
@@ -21,6 +23,10 @@ export class MethodRegistry {
   register(method: Exclude<AuthMethodName, 'public'>, factory: AuthenticatorFactory): this {
     this.factories.set(method, factory);
     return this;
+  }
+
+  has(method: Exclude<AuthMethodName, 'public'>): boolean {
+    return this.factories.has(method);
   }
 
   create(method: Exclude<AuthMethodName, 'public'>, context: MethodContext): Authenticator {

@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ERROR_CATALOGUE, errorBody, GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
@@ -9,6 +9,10 @@ export interface AdminPlaneOptions {
   readonly readiness: Readiness;
   readonly metrics: GatehouseMetrics;
   readonly logger: Logger;
+  /** Control-plane routers (admin API, token service), mounted in order. */
+  readonly routers?: readonly Router[];
+  /** Largest JSON body accepted. */
+  readonly maxBodyBytes?: number;
 }
 
 /** The Express app on the admin port: ops endpoints now, the admin API mounts here too. */
@@ -24,6 +28,14 @@ export function createAdminApp(options: AdminPlaneOptions): Express {
     next();
   });
   app.use(createOpsRouter(options.readiness, options.metrics));
+  app.use(
+    express.json({
+      limit: options.maxBodyBytes ?? 1024 * 1024,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+  for (const router of options.routers ?? []) app.use(router);
   app.use((_req: Request, _res: Response, next: NextFunction) =>
     next(new GatehouseError('not_found', 'No such endpoint.')),
   );

@@ -122,7 +122,13 @@ export class DataPlane {
         this.reject(res, result.error, requestId, req);
         return;
       }
-      exchange = this.forward(req, res, routed, result, requestId);
+      try {
+        exchange = this.forward(req, res, routed, result, requestId);
+      } catch (err) {
+        // A bug must cost one request, not the process.
+        services.logger.error({ err, requestId }, 'forwarding failed unexpectedly');
+        this.reject(res, new GatehouseError('internal_error'), requestId, req);
+      }
     };
     if (admission instanceof Promise) {
       admission.then(proceed, (err: unknown) => {
@@ -141,7 +147,7 @@ export class DataPlane {
       sendErrorOnSocket(socket, routed, requestId);
       return;
     }
-    const admit = (result: Admission): void => {
+    const forward = (result: Admission): void => {
       if (!result.allowed) return sendErrorOnSocket(socket, result.error, requestId);
       const node = routed.deployment.pool.pick();
       if (!node) return sendErrorOnSocket(socket, new GatehouseError('no_healthy_node'), requestId);
@@ -160,7 +166,23 @@ export class DataPlane {
         onError: () => sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId),
       });
     };
-    const admission = routed.deployment.gate.admit(req);
+    // Whatever goes wrong after admission (a header Node refuses, a proxy error) ends
+    // with an error on this socket, never an uncaught exception.
+    const admit = (result: Admission): void => {
+      try {
+        forward(result);
+      } catch (err) {
+        this.services.logger.error({ err, requestId }, 'WebSocket forwarding failed');
+        sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId);
+      }
+    };
+    let admission: ReturnType<typeof routed.deployment.gate.admit>;
+    try {
+      admission = routed.deployment.gate.admit(req);
+    } catch (err) {
+      this.services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
+      return sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId);
+    }
     if (admission instanceof Promise)
       admission.then(admit, () =>
         sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId),

@@ -6,15 +6,16 @@ import { createApiKeyAuthenticator, StaticApiKeySource, type ApiKeySource } from
  * control plane supplies this; without it only keys from the config file exist.
  */
 export interface ManagedApiKeys {
-  sourceFor(scope: { deploymentId: string; serviceId: string }): ApiKeySource;
+  /** Keys for this deployment; service-wide keys too when the deployment inherits its version's settings. */
+  sourceFor(scope: { deploymentId: string; serviceId: string; inherited: boolean }): ApiKeySource;
 }
 
 export function apiKeyFactory(managed?: ManagedApiKeys): AuthenticatorFactory {
-  return ({ deploymentId, serviceId, settings }) => {
+  return ({ deploymentId, serviceId, inherited, settings }) => {
     const options = settings.apiKeys;
     if (!options) throw new Error(`deployment ${deploymentId}: apiKeys settings missing`);
     const sources: ApiKeySource[] = [new StaticApiKeySource(options.keys)];
-    if (managed) sources.push(managed.sourceFor({ deploymentId, serviceId }));
+    if (managed) sources.push(managed.sourceFor({ deploymentId, serviceId, inherited }));
     return createApiKeyAuthenticator({
       header: options.header === false ? undefined : options.header.toLowerCase(),
       bearer: options.bearer,

@@ -1,0 +1,42 @@
+import type { Router } from 'express';
+import type { RevocationList } from '../auth/revocation.js';
+import type { VerifiedTokenCache } from '../auth/token-cache.js';
+import type { Clock } from '../clock.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import type { PrincipalResolver } from '../control/principal.js';
+import type { ControlState } from '../control/state.js';
+import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import type { MethodRegistry } from '../pipeline/method-registry.js';
+import type { Store } from '../store/types.js';
+
+/** What control-plane modules (admin API, token service) are given. */
+export interface ControlContext {
+  readonly store: Store;
+  /** Objects created through the admin API, as this replica last read them. */
+  readonly state: ControlState;
+  /** The configuration file as last loaded (its objects are read-only through the API). */
+  fileConfig(): GatehouseConfig;
+  readonly principals: PrincipalResolver;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: GatehouseMetrics;
+  readonly revocations: RevocationList;
+  readonly tokenCache: VerifiedTokenCache;
+  /**
+   * After a write: re-read the store and rebuild the data plane now, so this replica
+   * reads its own writes at once (other replicas follow the change notification).
+   */
+  applyNow(): Promise<void>;
+}
+
+/** A piece of the control plane: routes on the admin listener and, optionally, an auth method. */
+export interface ControlModule {
+  readonly name: string;
+  readonly router?: Router;
+  /** Registers data-plane authentication methods (e.g. `gatehouse`) for every compiled plan. */
+  registerMethods?(registry: MethodRegistry): void;
+  close?(): Promise<void>;
+}
+
+export type ControlModuleFactory = (context: ControlContext) => Promise<ControlModule> | ControlModule;

@@ -1,0 +1,7 @@
+import type { ControlModuleFactory } from './control-module.js';
+
+/**
+ * The control-plane modules every Gatehouse runs, in mount order. The admin API and the
+ * token service add themselves here.
+ */
+export const CONTROL_MODULES: readonly ControlModuleFactory[] = [];
