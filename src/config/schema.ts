@@ -110,6 +110,10 @@ export const groupSchema = z.strictObject({
   description: z.string().max(1000).optional(),
   /** Global privileges: `admin` (everything) and `createService`. */
   global: z.array(z.enum(['admin', 'createService'])).default([]),
+  /** Scopes members hold (in their Gatehouse tokens): `cluster:read`, `resource:*`, `*`, `admin:*`. */
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (RFC 6749)'))
+    .default([]),
 });
 
 /** The whole configuration file. Build with a SecretContext so `{env}`/`{file}` resolve. */

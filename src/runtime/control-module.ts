@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { ZodType } from 'zod';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Clock } from '../clock.js';
@@ -30,10 +31,32 @@ export interface ControlContext {
   applyNow(): Promise<void>;
 }
 
+/**
+ * One documented route, in OpenAPI path syntax (`/api/v1/services/{id}`). Every route a
+ * module mounts must be listed: /openapi.json is built from these, and a test checks
+ * the document against the routes Express actually serves, both ways.
+ */
+export interface RouteSpec {
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  readonly path: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  /** `admin`: admin key or user token judged by the permission rules; `user`: any authenticated user; `none`. */
+  readonly auth: 'admin' | 'user' | 'none';
+  /** JSON request body schema (zod), if any. */
+  readonly body?: ZodType;
+  /** Query parameters (zod object), if any. */
+  readonly query?: ZodType;
+  /** Status → description and optional JSON body schema. */
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly body?: ZodType }>>;
+}
+
 /** A piece of the control plane: routes on the admin listener and, optionally, an auth method. */
 export interface ControlModule {
   readonly name: string;
   readonly router?: Router;
+  /** The routes `router` serves, for the OpenAPI document. */
+  readonly routes?: readonly RouteSpec[];
   /** Registers data-plane authentication methods (e.g. `gatehouse`) for every compiled plan. */
   registerMethods?(registry: MethodRegistry): void;
   close?(): Promise<void>;
