@@ -116,6 +116,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       adminAuthenticators,
       poolKeys,
       verifierKeys,
+      lease: { active: 0, retired: false },
     };
   } catch (err) {
     for (const key of poolKeys) ctx.pools.release(key);

@@ -45,6 +45,13 @@ export interface RuntimePlan {
   readonly poolKeys: readonly string[];
   /** JWT verifier references this plan holds. */
   readonly verifierKeys: readonly string[];
+  /** Requests using this plan right now, and whether it has been replaced. */
+  readonly lease: PlanLease;
+}
+
+export interface PlanLease {
+  active: number;
+  retired: boolean;
 }
 
 /**
@@ -53,8 +60,6 @@ export interface RuntimePlan {
  */
 export class PlanHolder {
   private plan: RuntimePlan | undefined;
-  private readonly leases = new Map<RuntimePlan, number>();
-  private readonly retired = new Set<RuntimePlan>();
 
   constructor(private readonly dispose: (plan: RuntimePlan) => void) {}
 
@@ -77,21 +82,15 @@ export class PlanHolder {
   }
 
   acquire(plan: RuntimePlan): void {
-    this.leases.set(plan, (this.leases.get(plan) ?? 0) + 1);
+    plan.lease.active++;
   }
 
   release(plan: RuntimePlan): void {
-    const count = (this.leases.get(plan) ?? 1) - 1;
-    if (count > 0) {
-      this.leases.set(plan, count);
-      return;
-    }
-    this.leases.delete(plan);
-    if (this.retired.delete(plan)) this.dispose(plan);
+    if (--plan.lease.active === 0 && plan.lease.retired) this.dispose(plan);
   }
 
   private retire(plan: RuntimePlan): void {
-    if (this.leases.has(plan)) this.retired.add(plan);
-    else this.dispose(plan);
+    plan.lease.retired = true;
+    if (plan.lease.active === 0) this.dispose(plan);
   }
 }

@@ -254,6 +254,11 @@ export const authSettingsSchema = z
     apiKeys: apiKeysSettingsSchema.optional(),
     jwt: z.strictObject({ providers: z.array(idSchema).min(1) }).optional(),
     require: requirementSchema,
+    /**
+     * `gatehouse` method: also refuse JWTs whose refresh-token session was revoked (default:
+     * they stay valid until they expire, within minutes).
+     */
+    strictRevocation: z.boolean().default(false),
     /** Forward the caller's Authorization header to the upstream (default: stripped). */
     forwardAuthorization: z.boolean().default(false),
     /** Extra upstream headers from token claims, e.g. {X-User-Email: email}. */

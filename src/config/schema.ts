@@ -3,6 +3,7 @@ import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
 import { createStoreSchema } from './schema-store.js';
+import { createTokensSchema } from './schema-tokens.js';
 import type { SecretContext } from './secret-ref.js';
 
 const MiB = 1024 * 1024;
@@ -133,6 +134,8 @@ export function createConfigSchema(secrets: SecretContext) {
       .default({ maxEntries: 100_000, maxTtlSec: 300 }),
     /** JWT providers (HMAC secrets, public keys, remote JWKS) that deployments refer to by id. */
     providers: z.array(createProviderSchema(secrets)).default([]),
+    /** Gatehouse's own token service: signing, lifetimes, implicit login, brute force (docs/tokens.md). */
+    tokens: createTokensSchema(secrets),
     /** Groups and their global privileges (read-only through the admin API). */
     groups: z.array(groupSchema).default([]),
     infrastructures: z.array(infrastructureSchema).default([]),

@@ -32,7 +32,24 @@ export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
 ];
 
+/** Log lines are written to stdout in batches of at least this many bytes, and at least every second. */
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_INTERVAL_MS = 1000;
+
+/**
+ * Lines are buffered (one write per 4 KiB instead of one per line, which matters at
+ * thousands of access-log lines a second) and flushed every second; a warning or worse
+ * is flushed at once, so nothing important waits behind the buffer.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
+  let stream = destination;
+  let flush: (() => void) | undefined;
+  if (!stream) {
+    const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+    setInterval(() => stdout.flush(), LOG_FLUSH_INTERVAL_MS).unref();
+    flush = () => stdout.flush();
+    stream = stdout;
+  }
   return pino(
     {
       level,
@@ -40,7 +57,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        logMethod(args, method, levelValue) {
+          method.apply(this, args);
+          if (levelValue >= WARN_LEVEL) flush?.();
+        },
+      },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    stream,
   );
 }
+
+const WARN_LEVEL = 40;

@@ -3,6 +3,7 @@
  * pre-bound children (DeploymentMetrics) so a request never hashes label objects.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HotCounter, HotHistogram, type CounterCell, type HistogramCell } from './fast-metrics.js';
 
 const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -18,31 +19,29 @@ export interface NodeHealthSource {
 export class GatehouseMetrics {
   readonly registry = new Registry();
 
-  readonly requests = new Counter({
-    name: 'gatehouse_requests_total',
-    help: 'Data-plane requests answered, by deployment, method and status class.',
-    labelNames: ['deployment', 'method', 'status_class'] as const,
-    registers: [this.registry],
-  });
-  readonly requestDuration = new Histogram({
-    name: 'gatehouse_request_duration_seconds',
-    help: 'Time from request received to response finished, by deployment.',
-    labelNames: ['deployment'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly upstreamDuration = new Histogram({
-    name: 'gatehouse_upstream_response_seconds',
-    help: 'Time from forwarding to the upstream response head, by deployment.',
-    labelNames: ['deployment'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly inFlight = new Gauge({
-    name: 'gatehouse_requests_in_flight',
-    help: 'Data-plane requests currently being handled.',
-    registers: [this.registry],
-  });
+  // Hot-path metrics: plain cells bumped per request, rendered at scrape time.
+  readonly requests = new HotCounter(
+    'gatehouse_requests_total',
+    'Data-plane requests answered, by deployment, method and status class.',
+    ['deployment', 'method', 'status_class'],
+    this.registry,
+  );
+  readonly requestDuration = new HotHistogram(
+    'gatehouse_request_duration_seconds',
+    'Time from request received to response finished, by deployment.',
+    ['deployment'],
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  readonly upstreamDuration = new HotHistogram(
+    'gatehouse_upstream_response_seconds',
+    'Time from forwarding to the upstream response head, by deployment.',
+    ['deployment'],
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  private inFlightSource: () => number = () => 0;
+  readonly inFlight: Gauge;
   readonly upstreamFailures = new Counter({
     name: 'gatehouse_upstream_failures_total',
     help: 'Failed upstream exchanges, by deployment and reason (undici error code).',
@@ -85,18 +84,18 @@ export class GatehouseMetrics {
   });
 
   // --- authentication and authorization ---
-  readonly authOutcomes = new Counter({
-    name: 'gatehouse_auth_outcomes_total',
-    help: 'Admission decisions by deployment, method, outcome (allowed, rejected, forbidden, unavailable) and reason.',
-    labelNames: ['deployment', 'method', 'outcome', 'reason'] as const,
-    registers: [this.registry],
-  });
-  readonly tokenCache = new Counter({
-    name: 'gatehouse_token_cache_lookups_total',
-    help: 'Verified-token cache lookups by cache (jwt, gatehouse) and result (hit, miss).',
-    labelNames: ['cache', 'result'] as const,
-    registers: [this.registry],
-  });
+  readonly authOutcomes = new HotCounter(
+    'gatehouse_auth_outcomes_total',
+    'Admission decisions by deployment, method, outcome (allowed, rejected, forbidden, unavailable) and reason.',
+    ['deployment', 'method', 'outcome', 'reason'],
+    this.registry,
+  );
+  readonly tokenCache = new HotCounter(
+    'gatehouse_token_cache_lookups_total',
+    'Verified-token cache lookups by cache (jwt, gatehouse) and result (hit, miss).',
+    ['cache', 'result'],
+    this.registry,
+  );
   readonly jwksFetches = new Counter({
     name: 'gatehouse_jwks_fetches_total',
     help: 'JWKS and OIDC discovery fetches by provider, reason (initial, refresh, unknown_kid, discovery) and result (success, timeout, network_error, http_error, invalid).',
@@ -146,6 +145,15 @@ export class GatehouseMetrics {
   readonly nodeHealthy: Gauge<'infrastructure' | 'node'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
+    const inFlight = (): number => this.inFlightSource();
+    this.inFlight = new Gauge({
+      name: 'gatehouse_requests_in_flight',
+      help: 'Data-plane requests currently being handled.',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
     const sources = (): readonly NodeHealthSource[] => this.healthSources;
     this.nodeHealthy = new Gauge({
       name: 'gatehouse_upstream_node_healthy',
@@ -163,6 +171,11 @@ export class GatehouseMetrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
 
+  /** Where the in-flight gauge reads its value when scraped (the data plane's counter). */
+  setInFlightSource(source: () => number): void {
+    this.inFlightSource = source;
+  }
+
   /** The pools of the running plan, read when /metrics is scraped. */
   setHealthSources(sources: readonly NodeHealthSource[]): void {
     this.healthSources = sources;
@@ -173,14 +186,11 @@ export class GatehouseMetrics {
   }
 }
 
-type CounterChild = ReturnType<Counter<'deployment' | 'method' | 'status_class'>['labels']>;
-type HistogramChild = ReturnType<Histogram<'deployment'>['labels']>;
-
 /** Metric children bound to one deployment label, created at compile time. */
 export class DeploymentMetrics {
-  readonly duration: HistogramChild;
-  readonly upstream: HistogramChild;
-  private readonly counters = new Map<string, CounterChild>();
+  readonly duration: HistogramCell;
+  readonly upstream: HistogramCell;
+  private readonly counters = new Map<string, CounterCell>();
 
   constructor(
     private readonly metrics: GatehouseMetrics,

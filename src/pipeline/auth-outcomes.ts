@@ -5,6 +5,8 @@ type Child = ReturnType<GatehouseMetrics['authOutcomes']['labels']>;
 /** Counts admission decisions for one deployment; label children are created once and reused. */
 export class AuthOutcomeRecorder {
   private readonly children = new Map<string, Child>();
+  /** `allowed` is counted on every admitted request: one cell per method, looked up without building a key. */
+  private readonly allowedCells = new Map<string, Child>();
 
   constructor(
     private readonly metrics: GatehouseMetrics,
@@ -22,7 +24,12 @@ export class AuthOutcomeRecorder {
   }
 
   allowed(method: string): void {
-    this.child(method, 'allowed', '').inc();
+    let cell = this.allowedCells.get(method);
+    if (!cell) {
+      cell = this.child(method, 'allowed', '');
+      this.allowedCells.set(method, cell);
+    }
+    cell.inc();
   }
 
   rejected(method: string, reason: string, unavailable = false): void {

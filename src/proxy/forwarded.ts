@@ -49,7 +49,22 @@ function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+/**
+ * The Forwarded element for the last (peer, protocol, host) seen: behind a load
+ * balancer nearly every request repeats it, and quoting/escaping it each time showed in
+ * profiles.
+ */
+let lastElement = { peer: '', proto: '', host: undefined as string | undefined, value: '' };
+
 function forwardedElement(facts: ForwardingFacts, proto: string, host: string | undefined): string {
+  const last = lastElement;
+  if (last.peer === facts.peerAddress && last.proto === proto && last.host === host) return last.value;
+  const value = buildForwardedElement(facts, proto, host);
+  lastElement = { peer: facts.peerAddress, proto, host, value };
+  return value;
+}
+
+function buildForwardedElement(facts: ForwardingFacts, proto: string, host: string | undefined): string {
   const address = displayAddress(facts.peerAddress);
   const node = address === '' ? 'unknown' : isIPv6(address) ? quoted(`[${address}]`) : address;
   let element = `for=${node};proto=${proto}`;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { connectionListedNames, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 import { forwardingHeaders, type ForwardingFacts, type InboundForwarding } from './forwarded.js';
 
@@ -29,46 +30,54 @@ export interface UpstreamRequestFacts extends ForwardingFacts {
  * end-to-end headers minus hop-by-hop ones (and those named in Connection), minus the
  * policy's removed names, plus forwarding headers, the request id and `extra`
  * (identity headers computed by the pipeline).
+ *
+ * It reads Node's parsed `req.headers` (names already lower-cased; duplicates of
+ * single-valued headers such as Content-Length or Host already dropped, list headers
+ * joined with ", "), which the router has built anyway.
  */
 export function buildUpstreamHeaders(
-  raw: readonly string[],
+  headers: IncomingHttpHeaders,
   facts: UpstreamRequestFacts,
   policy: UpstreamHeaderPolicy,
   extra: readonly string[],
 ): string[] {
   let out: string[] = [];
-  let connection: string[] | undefined;
-  const inbound: InboundForwarding = {
-    xForwardedFor: undefined,
-    xForwardedProto: undefined,
-    xForwardedHost: undefined,
-    forwarded: undefined,
-  };
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    const value = raw[i + 1] as string;
-    if (HOP_BY_HOP_HEADERS.has(name)) {
-      if (name === 'connection') (connection ??= []).push(value);
-      continue;
-    }
+  let inbound: InboundForwarding | undefined;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name)) continue;
     if (SET_BY_PROXY.has(name)) {
-      if (facts.trusted) collectInbound(inbound, name, value);
+      if (facts.trusted && typeof value === 'string')
+        collectInbound((inbound ??= emptyInbound()), name, value);
       continue;
     }
     if (policy.removed.has(name)) continue;
-    out.push(name, value);
+    if (typeof value === 'string') out.push(name, value);
+    else for (const item of value) out.push(name, item);
   }
-  if (connection) {
-    const listed = connectionListedNames(connection);
+  const connection = headers.connection;
+  if (connection !== undefined && !isPlainConnectionValue(connection)) {
+    const listed = connectionListedNames([connection]);
     if (listed) out = withoutNames(out, listed);
   }
   if (policy.preserveHost && facts.host) out.push('host', facts.host);
-  const forwarding = forwardingHeaders(facts, inbound);
+  const forwarding = forwardingHeaders(facts, inbound ?? NO_INBOUND);
   for (const item of forwarding) out.push(item);
   out.push('x-request-id', facts.requestId);
   for (const item of extra) out.push(item);
   return out;
 }
+
+function emptyInbound(): InboundForwarding {
+  return {
+    xForwardedFor: undefined,
+    xForwardedProto: undefined,
+    xForwardedHost: undefined,
+    forwarded: undefined,
+  };
+}
+
+const NO_INBOUND: InboundForwarding = Object.freeze(emptyInbound());
 
 function joinValue(previous: string | undefined, value: string): string {
   return previous === undefined ? value : `${previous}, ${value}`;
@@ -102,6 +111,11 @@ function withoutNames(flat: readonly string[], names: ReadonlySet<string>): stri
   return out;
 }
 
+function isPlainConnectionValue(value: string): boolean {
+  const lower = value.length <= 10 ? value.toLowerCase() : '';
+  return lower === 'keep-alive' || lower === 'close';
+}
+
 /**
  * Response headers from the upstream (undici's raw Buffer pairs) for the client:
  * hop-by-hop and Connection-listed names removed. Flat [name, value, ...] for writeHead.
@@ -114,7 +128,8 @@ export function buildClientResponseHeaders(raw: readonly Buffer[], requestId: st
     const lower = name.toLowerCase();
     const value = (raw[i + 1] as Buffer).toString('latin1');
     if (HOP_BY_HOP_HEADERS.has(lower)) {
-      if (lower === 'connection') (connection ??= []).push(value);
+      // "keep-alive"/"close" (nearly every response) name no extra header to drop.
+      if (lower === 'connection' && !isPlainConnectionValue(value)) (connection ??= []).push(value);
       continue;
     }
     if (lower === 'x-request-id') continue;

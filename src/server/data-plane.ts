@@ -5,6 +5,7 @@ import type { Admission } from '../auth/types.js';
 import type { Clock } from '../clock.js';
 import type { CompiledDeployment, PlanHolder, RuntimePlan } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
+import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { DeploymentMetrics, GatehouseMetrics } from '../observability/metrics.js';
 import { limitBodySize } from '../proxy/body-limit.js';
@@ -25,7 +26,8 @@ export interface DataPlaneServices {
   readonly clock: Clock;
   /** True once shutdown has begun: answers carry Connection: close. */
   isDraining(): boolean;
-  accessLog(): boolean;
+  /** The access log, or undefined when access logging is off. */
+  accessLog(): AccessLog | undefined;
 }
 
 /** What the client said about its body: none, a length, or chunked (unknown length). */
@@ -62,6 +64,7 @@ export class DataPlane {
 
   constructor(private readonly services: DataPlaneServices) {
     this.unmatched = services.metrics.forDeployment('(none)');
+    services.metrics.setInFlightSource(() => this.inFlight);
   }
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -72,7 +75,6 @@ export class DataPlane {
     const remote = req.socket.remoteAddress;
     const plan = services.plans.current;
     this.inFlight++;
-    services.metrics.inFlight.inc();
     if (plan) services.plans.acquire(plan);
     if (services.isDraining()) res.shouldKeepAlive = false;
 
@@ -89,25 +91,22 @@ export class DataPlane {
       metrics.countRequest(req.method ?? 'OTHER', status);
       metrics.duration.observe(seconds);
       this.inFlight--;
-      services.metrics.inFlight.dec();
       if (plan) services.plans.release(plan);
-      if (services.accessLog())
-        services.logger.info(
-          {
-            requestId,
-            method: req.method,
-            path: routedPath(req.url),
-            status,
-            durationMs: Math.round(seconds * 1e6) / 1e3,
-            deployment: deployment?.id,
-            node: exchange?.node?.url,
-            upstreamMs:
-              exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
-            retried: exchange?.retried || undefined,
-            remote,
-          },
-          'request',
-        );
+      const accessLog = services.accessLog();
+      if (accessLog)
+        accessLog.write({
+          requestId,
+          method: req.method ?? '',
+          path: routedPath(req.url),
+          status,
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+          deployment: deployment?.id,
+          node: exchange?.node?.url,
+          upstreamMs:
+            exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
+          retried: exchange?.retried === true,
+          remote,
+        });
     });
 
     const routed = this.route(plan, req, requestId);
@@ -152,7 +151,7 @@ export class DataPlane {
       const node = routed.deployment.pool.pick();
       if (!node) return sendErrorOnSocket(socket, new GatehouseError('no_healthy_node'), requestId);
       const headers = buildUpstreamHeaders(
-        req.rawHeaders,
+        req.headers,
         this.facts(req, routed.plan, requestId),
         routed.deployment.headerPolicy,
         routed.deployment.gate.identityHeaders(result.identity),
@@ -252,7 +251,7 @@ export class DataPlane {
       return undefined;
     }
     const headers = buildUpstreamHeaders(
-      req.rawHeaders,
+      req.headers,
       this.facts(req, plan, requestId),
       deployment.headerPolicy,
       deployment.gate.identityHeaders(admission.identity),

@@ -194,7 +194,12 @@ describe('configuration reload', () => {
       );
       assert.equal((await send(proc.url, '/new/x')).text, 'b');
       assertGatehouseError(await send(proc.url, '/old/x'), 404, 'no_deployment');
-      assert.ok(proc.lines.some((l) => l.msg === 'configuration reloaded' && l.reason === 'SIGHUP'));
+      // Info lines reach stdout in batches (at least every second).
+      await waitFor(
+        () => proc.lines.some((l) => l.msg === 'configuration reloaded' && l.reason === 'SIGHUP'),
+        'the reload log line',
+        5_000,
+      );
     } finally {
       const exit = await proc.stop();
       assert.deepEqual(exit, { code: 0, signal: null });

@@ -1,0 +1,87 @@
+import { pino, type Logger } from 'pino';
+
+/** One data-plane request as the access log records it. No header value, no query string. */
+export interface AccessRecord {
+  readonly requestId: string;
+  readonly method: string;
+  /** Path without query string (it may carry credentials), capped in length. */
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly deployment: string | undefined;
+  readonly node: string | undefined;
+  readonly upstreamMs: number | undefined;
+  readonly retried: boolean;
+  readonly remote: string | undefined;
+}
+
+interface Writable {
+  write(chunk: string): unknown;
+}
+
+const str = (value: string): string => JSON.stringify(value);
+
+/** Lines are handed to the log stream in batches of this size, or after FLUSH_MS. */
+const BATCH_CHARS = 16 * 1024;
+const FLUSH_MS = 250;
+
+/**
+ * Access log lines, one per request, in the same JSON shape and stream as the other log
+ * lines (`"log":"access"`). They are built directly rather than through pino's generic
+ * serialiser and redaction pass (the fields are fixed and never carry a credential), and
+ * handed to the stream in batches: per line this costs well under a microsecond, where
+ * a pino call costs several. A batch waits at most 250 ms, so access lines may appear up
+ * to that much after other log lines written meanwhile; every line carries its time.
+ */
+export class AccessLog {
+  private readonly stream: Writable;
+  private readonly prefix: string;
+  private batch = '';
+  private timer: NodeJS.Timeout | undefined;
+  private isoMs = 0;
+  private iso = '';
+
+  constructor(private readonly logger: Logger) {
+    this.stream = (logger as unknown as Record<symbol, Writable>)[pino.symbols.streamSym] as Writable;
+    const base = logger.bindings();
+    this.prefix = `{"level":"info","service":${str(String(base.service ?? 'gatehouse'))},"log":"access","msg":"request"`;
+  }
+
+  get enabled(): boolean {
+    return this.logger.isLevelEnabled('info');
+  }
+
+  /** The ISO time, formatted at most once per millisecond. */
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.iso = new Date(ms).toISOString();
+    }
+    return this.iso;
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.batch === '') return;
+    const batch = this.batch;
+    this.batch = '';
+    this.stream.write(batch);
+  }
+
+  write(r: AccessRecord): void {
+    let line = `${this.prefix},"time":"${this.now()}","requestId":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)},"status":${r.status},"durationMs":${r.durationMs}`;
+    if (r.deployment !== undefined) line += `,"deployment":${str(r.deployment)}`;
+    if (r.node !== undefined) line += `,"node":${str(r.node)}`;
+    if (r.upstreamMs !== undefined) line += `,"upstreamMs":${r.upstreamMs}`;
+    if (r.retried) line += ',"retried":true';
+    if (r.remote !== undefined) line += `,"remote":${str(r.remote)}`;
+    this.batch += `${line}}\n`;
+    if (this.batch.length >= BATCH_CHARS) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+}
