@@ -33,6 +33,10 @@ export interface CompileContext {
 
 let generations = 0;
 
+/** Deployments compiled between two yields to the event loop. */
+const COMPILE_SLICE = 500;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function effectiveTimeouts(base: TimeoutsConfig, override: DeploymentConfig['timeouts']): EffectiveTimeouts {
   return {
     connectMs: override?.connectMs ?? base.connectMs,
@@ -65,7 +69,10 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
     const deployments = new Map<string, CompiledDeployment>();
+    let compiled = 0;
     for (const d of config.deployments) {
+      // A large plan compiles in slices so the running plan keeps serving meanwhile.
+      if (++compiled % COMPILE_SLICE === 0) await yieldToEventLoop();
       const infra = infrastructures.get(d.infrastructure);
       const version = services.get(d.service)?.versions.find((v) => v.id === d.version);
       if (!infra || !version) throw new Error(`deployment ${d.id} references missing objects`);
