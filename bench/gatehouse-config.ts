@@ -1,4 +1,5 @@
 /** Gatehouse configurations for the scenarios, as plain objects. */
+import { BENCH_AUDIENCE, BENCH_ISSUER } from './auth/material.js';
 import type { ConfigObject, ScenarioContext } from './scenario-types.js';
 
 export interface PublicConfigOptions {
@@ -6,6 +7,10 @@ export interface PublicConfigOptions {
   readonly deployments: number;
   /** Production default: true (one JSON line per request). */
   readonly accessLog?: boolean;
+  /** The versions' auth settings (default: `methods: [public]`). */
+  readonly auth?: ConfigObject;
+  /** More top-level settings (providers, tokenCache). */
+  readonly extra?: ConfigObject;
 }
 
 /** The base path of deployment `index` in publicDeployments (the default `/public/api/v1/{serviceId}`). */
@@ -13,15 +18,19 @@ export function publicBasePath(index: number): string {
   return `/public/api/v1/svc${index}`;
 }
 
-/** `deployments` public deployments (svc0/dep0 …) on one infrastructure pointing at the upstream. */
+/**
+ * `deployments` deployments (svc0/dep0 …) on one infrastructure pointing at the
+ * upstream, public unless `auth` says otherwise.
+ */
 export function publicDeployments(ctx: ScenarioContext, options: PublicConfigOptions): ConfigObject {
   const indexes = Array.from({ length: options.deployments }, (_, i) => i);
   return {
+    ...options.extra,
     logging: { level: 'info', accessLog: options.accessLog ?? true },
     infrastructures: [{ id: 'bench', stage: 'prod', nodes: [ctx.upstreamUrl] }],
     services: indexes.map((i) => ({
       id: `svc${i}`,
-      versions: [{ id: 'v1', auth: { methods: ['public'] } }],
+      versions: [{ id: 'v1', auth: options.auth ?? { methods: ['public'] } }],
     })),
     deployments: indexes.map((i) => ({
       id: `dep${i}`,
@@ -30,6 +39,60 @@ export function publicDeployments(ctx: ScenarioContext, options: PublicConfigOpt
       infrastructure: 'bench',
     })),
   };
+}
+
+/** The auth scenarios mirror gatehouse-public-10 (10 deployments, access log on), so the CPU difference is the auth. */
+const AUTH_DEPLOYMENTS = 10;
+
+/** `methods: [apiKeys]` with the run's one key (sent as X-API-Key, the default header). */
+export function apiKeyDeployments(ctx: ScenarioContext): ConfigObject {
+  return publicDeployments(ctx, {
+    deployments: AUTH_DEPLOYMENTS,
+    auth: { methods: ['apiKeys'], apiKeys: { keys: [{ id: 'bench-key', hash: ctx.auth.apiKeyHash }] } },
+  });
+}
+
+/** `methods: [jwt]` with an HS256 `hmac` provider (the run's 32-byte secret). */
+export function hs256Deployments(ctx: ScenarioContext): ConfigObject {
+  return publicDeployments(ctx, {
+    deployments: AUTH_DEPLOYMENTS,
+    auth: { methods: ['jwt'], jwt: { providers: ['bench-hs256'] } },
+    extra: {
+      providers: [
+        {
+          id: 'bench-hs256',
+          type: 'hmac',
+          issuer: BENCH_ISSUER,
+          audiences: [BENCH_AUDIENCE],
+          secrets: [{ secret: ctx.auth.hmacSecret }],
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * `methods: [jwt]` with a `jwks` provider whose keys the upstream serves (loopback http
+ * is allowed). `tokenCacheEntries` shrinks the verified-token cache (default 100,000).
+ */
+export function rs256JwksDeployments(ctx: ScenarioContext, tokenCacheEntries?: number): ConfigObject {
+  return publicDeployments(ctx, {
+    deployments: AUTH_DEPLOYMENTS,
+    auth: { methods: ['jwt'], jwt: { providers: ['bench-jwks'] } },
+    extra: {
+      providers: [
+        {
+          id: 'bench-jwks',
+          type: 'jwks',
+          issuer: BENCH_ISSUER,
+          audiences: [BENCH_AUDIENCE],
+          algorithms: ['RS256'],
+          jwksUri: ctx.auth.jwksUrl,
+        },
+      ],
+      ...(tokenCacheEntries === undefined ? {} : { tokenCache: { maxEntries: tokenCacheEntries } }),
+    },
+  });
 }
 
 export interface Listeners {

@@ -1,9 +1,22 @@
 /** The caveats printed under the results (and kept in the JSON). */
+import { COLD_TOKEN_COUNT } from './auth/material.js';
 import type { BenchReport } from './results.js';
 import { clockTicksPerSecond } from './measure/proc.js';
 import { FLOOR } from './scenarios.js';
 
-export function benchNotes(settings: BenchReport['settings'], loadAverage: readonly number[]): string[] {
+const AUTH_NOTE =
+  'auth scenarios: 10 deployments like gatehouse-public-10, traffic to one; the API key goes in X-API-Key, ' +
+  'JWTs in Authorization: Bearer (both stripped before the upstream). RS256: a 2048-bit key cached in ' +
+  `bench/results/auth/, its JWKS served by the upstream. Cold: ${COLD_TOKEN_COUNT} distinct tokens used in ` +
+  'turn with tokenCache.maxEntries 1000, so the LRU has evicted each before it comes round; the auth-check ' +
+  'table proves it (hit ratio) and that every served request was allowed by the method (preflight: 401 ' +
+  'without the credential and with it altered)';
+
+export function benchNotes(
+  settings: BenchReport['settings'],
+  loadAverage: readonly number[],
+  authScenarios: boolean,
+): string[] {
   const upstream =
     settings.upstream === 'nginx'
       ? 'upstream: nginx, one process (no master), access log off, pinned with the load generator'
@@ -22,6 +35,7 @@ export function benchNotes(settings: BenchReport['settings'], loadAverage: reado
       'time), a minimal HTTP/1.1 client so that it takes little of the load core; not autocannon, whose ' +
       'overallRate gives each connection a per-second budget spent back to back (bursts, then idle). ' +
       'Node timers tick at ~1 ms, so every row carries the same ~1 ms of send jitter; it cancels out in "added p99"',
+    ...(authScenarios ? [AUTH_NOTE] : []),
     `2-core machine: any other busy process skews the numbers; load average at start ${loadAverage
       .map((l) => l.toFixed(2))
       .join(' ')}. Compare ratios within one run, not absolute numbers across machines`,

@@ -1,6 +1,20 @@
 /** The shape of bench/results/latest.json and of what the report prints. */
 import type { ProxyKind } from './scenario-types.js';
 
+/** Auth scenarios: Gatehouse's own counters over one measured run, against what the client saw. */
+export interface AuthCheck {
+  /** Requests the load generator completed in the run (wrk) or sent, warm-up included (fixed rate). */
+  readonly served: number;
+  /** gatehouse_auth_outcomes_total{outcome="allowed"} of the expected method over the run. */
+  readonly allowed: number;
+  /** Every other outcome (rejected, unavailable, forbidden, or allowed by another method). */
+  readonly refused: number;
+  /** gatehouse_token_cache_lookups_total{cache="jwt"} over the run (JWT scenarios). */
+  readonly jwtCache: { readonly hits: number; readonly misses: number; readonly hitRatio: number } | null;
+  /** Empty when the run measured the auth path as stated; otherwise the row is not valid. */
+  readonly problems: string[];
+}
+
 export interface ThroughputResult {
   readonly scenario: string;
   readonly description: string;
@@ -38,6 +52,8 @@ export interface ThroughputResult {
   readonly reusedProcess: boolean;
   /** req/s divided by the floor's (undici passthrough) req/s. */
   ratioVsFloor: number | null;
+  /** Auth scenarios only. */
+  readonly authCheck: AuthCheck | null;
   /** Reasons to distrust this row (errors, proxy not saturated, noisy core). */
   readonly warnings: string[];
 }
@@ -60,6 +76,8 @@ export interface FixedRateSummary {
   readonly proxyCpuMicrosPerRequest: number | null;
   /** p99 of how late the client sent requests (a millisecond or so is timer granularity). */
   readonly sendLagP99Ms: number;
+  /** Auth scenarios only. */
+  readonly authCheck: AuthCheck | null;
   readonly proxyCoreBusy: number;
   readonly loadCoreBusy: number;
   readonly warnings: string[];

@@ -3,7 +3,7 @@ import type { BenchOptions } from './options.js';
 import type { BenchReport, FixedRateSummary, ScenarioFailure, ThroughputResult } from './results.js';
 import { ProxyCache } from './proxies/proxy-cache.js';
 import { runScenario } from './run-scenario.js';
-import type { Scenario } from './scenario-types.js';
+import type { Scenario, ScenarioContext } from './scenario-types.js';
 import { FLOOR, SCENARIOS } from './scenarios.js';
 import type { Upstream } from './upstream/start-upstream.js';
 
@@ -31,12 +31,11 @@ export async function runAll(
   scenarios: readonly Scenario[],
   options: BenchOptions,
   upstream: Upstream,
-  workDir: string,
+  ctx: ScenarioContext,
 ): Promise<Pick<BenchReport, 'throughput' | 'fixedRate' | 'failures'>> {
   const throughput: ThroughputResult[] = [];
   const fixedRate: FixedRateSummary[] = [];
   const failures: ScenarioFailure[] = [];
-  const ctx = { upstreamUrl: upstream.url, workDir };
   const env = { ctx, upstreamPid: upstream.process.pid, options };
   const proxies = new ProxyCache(ctx, options.proxyCpu);
   try {
@@ -44,9 +43,14 @@ export async function runAll(
       console.log(`[${index + 1}/${scenarios.length}] ${scenario.name}: ${scenario.description}`);
       try {
         const floor = throughput.find((r) => r.scenario === FLOOR);
-        const outcome = await runScenario(scenario, env, proxies, (own) =>
-          fixedRateFor(scenario, options, scenario.name === FLOOR ? own : floor),
-        );
+        const outcome = await runScenario(scenario, env, proxies, (own) => {
+          const rate = fixedRateFor(scenario, options, scenario.name === FLOOR ? own : floor);
+          if (rate === undefined || rate <= own.reqPerSec) return rate;
+          // Above its own closed-loop peak the queue only grows: the run would measure the
+          // client's backlog (and outlast its drain timeout on long runs), not latency.
+          console.log(`  no fixed-rate run: ${rate} req/s is above this scenario's peak of ${own.reqPerSec}`);
+          return undefined;
+        });
         throughput.push(outcome.throughput);
         if (outcome.fixedRate) fixedRate.push(outcome.fixedRate);
         console.log(`  ${progressLine(outcome.throughput, outcome.fixedRate)}`);

@@ -1,4 +1,6 @@
 /** One scenario: start its proxy, check a request gets through, warm up, measure, stop. */
+import { checkAuthRun } from './auth/checks.js';
+import { countersBetween, readSettledAuthCounters, type AuthCounters } from './auth/metrics.js';
 import { runFixedRate } from './load/fixed-rate.js';
 import { prepareLoad, type PreparedLoad } from './load/prepare-load.js';
 import { runWrk } from './load/wrk.js';
@@ -7,7 +9,7 @@ import type { BenchOptions } from './options.js';
 import { preflight } from './preflight.js';
 import type { ProxyCache } from './proxies/proxy-cache.js';
 import type { RunningProxy } from './proxies/start-proxy.js';
-import type { FixedRateSummary, ThroughputResult } from './results.js';
+import type { AuthCheck, FixedRateSummary, ThroughputResult } from './results.js';
 import type { Scenario, ScenarioContext } from './scenario-types.js';
 import { summarizeFixedRate, summarizeThroughput } from './summarize.js';
 
@@ -33,6 +35,26 @@ interface Measurement {
   readonly env: ScenarioEnvironment;
 }
 
+/**
+ * Auth scenarios: reads Gatehouse's auth counters once they have settled; the returned
+ * function reads them again, settled, after the run and checks them against the requests
+ * the client got answers to. Both reads happen outside the CPU window.
+ */
+async function authCounters(m: Measurement): Promise<(served: number) => Promise<AuthCheck | null>> {
+  const { auth } = m.scenario;
+  const adminUrl = m.proxy.adminUrl;
+  if (!auth) return () => Promise.resolve(null);
+  if (adminUrl === undefined) throw new Error(`${m.scenario.name}: an auth scenario needs Gatehouse`);
+  const before: AuthCounters = await readSettledAuthCounters(adminUrl);
+  return async (served) =>
+    checkAuthRun(
+      auth,
+      countersBetween(before, await readSettledAuthCounters(adminUrl)),
+      served,
+      m.env.options.connections,
+    );
+}
+
 function cpuWindow(m: Measurement): CpuWindow {
   const { options, upstreamPid } = m.env;
   return new CpuWindow({
@@ -47,12 +69,15 @@ async function measureThroughput(m: Measurement): Promise<ThroughputResult> {
   const { options } = m.env;
   const run = { cpu: options.loadCpu, connections: options.connections };
   if (options.warmupSec > 0) await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.warmupSec });
+  const authCheck = await authCounters(m);
   const window = cpuWindow(m);
   const wrk = await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.durationSec });
-  return summarizeThroughput(m.scenario, wrk, window.end(), {
+  const cpu = window.end();
+  return summarizeThroughput(m.scenario, wrk, cpu, {
     hasProxy: m.proxy.process !== undefined,
     startupMs: m.reused ? 0 : m.proxy.startupMs,
     reusedProcess: m.reused,
+    authCheck: await authCheck(wrk.requests),
   });
 }
 
@@ -65,9 +90,11 @@ async function measureFixedRate(m: Measurement, rate: number): Promise<FixedRate
     durationSec: options.fixedRateSec,
     connections: options.connections,
   };
+  const authCheck = await authCounters(m);
   const window = cpuWindow(m);
   const result = await runFixedRate(m.load, m.proxy.url, run, ctx.workDir, m.scenario.name);
-  return summarizeFixedRate(m.scenario, rate, result, window.end());
+  const cpu = window.end();
+  return summarizeFixedRate(m.scenario, rate, result, cpu, await authCheck(result.sentTotal));
 }
 
 /**
@@ -85,7 +112,7 @@ export async function runScenario(
   const { proxy, reused } = await proxies.acquire(scenario);
   try {
     const m: Measurement = { scenario, load, proxy, reused, env };
-    await preflight(load, proxy.url);
+    await preflight(load, proxy.url, scenario.auth);
     const throughput = await measureThroughput(m);
     const rate = fixedRateFor(throughput);
     return { throughput, fixedRate: rate === undefined ? undefined : await measureFixedRate(m, rate) };

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareAuthMaterial } from './auth/material.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { killAllNow } from './process/children.js';
 import { buildReport, isBroken, writeReport } from './report/build.js';
@@ -21,7 +22,8 @@ async function main(options: BenchOptions, workDir: string): Promise<number> {
   const loadAverage = loadavg();
   const upstream = await startUpstream(workDir, options.loadCpu, options.nodeUpstream);
   try {
-    const measured = await runAll(scenarios, options, upstream, workDir);
+    const auth = await prepareAuthMaterial(upstream.jwksFile, upstream.jwksUrl);
+    const measured = await runAll(scenarios, options, upstream, { upstreamUrl: upstream.url, workDir, auth });
     const report = buildReport(
       scenarios,
       options,

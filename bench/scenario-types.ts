@@ -1,4 +1,5 @@
 /** What a benchmark scenario is, as data: the proxy under test, its config, and the traffic. */
+import type { AuthMaterial } from './auth/material.js';
 
 /** The process that sits between the load generator and the upstream. */
 export type ProxyKind = 'none' | 'undici-passthrough' | 'http-proxy-passthrough' | 'gatehouse';
@@ -11,6 +12,8 @@ export interface ScenarioContext {
   readonly upstreamUrl: string;
   /** A scratch folder for this run (token files, configs); removed on exit. */
   readonly workDir: string;
+  /** Credentials of the auth scenarios (API key, HMAC secret, RSA key, tokens, the JWKS URL). */
+  readonly auth: AuthMaterial;
 }
 
 /** The requests the load generator sends. */
@@ -35,6 +38,21 @@ export type TargetSpec =
   /** Fixed-rate p99 minus the floor's fixed-rate p99 must stay under `maxMs`. */
   | { readonly kind: 'max-added-p99'; readonly maxMs: number };
 
+/**
+ * What proves that an auth scenario measured the auth path: before the load, a request
+ * without the credential (and one with it altered) must get 401; after each run,
+ * `gatehouse_auth_outcomes_total` must count every served request as allowed by
+ * `method` and none refused, and the JWT cache must have been warm or cold as stated.
+ */
+export interface AuthExpectation {
+  /** The header carrying the credential (in `headers` or in the headers file). */
+  readonly credentialHeader: string;
+  /** The method label the admitted requests must be counted under. */
+  readonly method: 'apiKeys' | 'jwt';
+  /** JWT only: nearly every lookup hits the verified-token cache (warm), or nearly none (cold). */
+  readonly jwtCache?: 'warm' | 'cold';
+}
+
 export interface Scenario {
   /** Unique, used by `--only`. */
   readonly name: string;
@@ -47,4 +65,6 @@ export interface Scenario {
   /** Also measure latency at a fixed rate of half the floor's peak. */
   readonly fixedRate: boolean;
   readonly targets?: readonly TargetSpec[];
+  /** Auth scenarios: how to prove the credential was really checked (Gatehouse only). */
+  readonly auth?: AuthExpectation;
 }

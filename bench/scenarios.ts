@@ -5,14 +5,33 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publicBasePath, publicDeployments } from './gatehouse-config.js';
-import type { Scenario } from './scenario-types.js';
+import { COLD_TOKEN_COUNT } from './auth/material.js';
+import {
+  apiKeyDeployments,
+  hs256Deployments,
+  publicBasePath,
+  publicDeployments,
+  rs256JwksDeployments,
+} from './gatehouse-config.js';
+import type { Scenario, TargetSpec } from './scenario-types.js';
 
 /** The floor every ratio is computed against. */
 export const FLOOR = 'undici-passthrough';
 
 const onePath = { paths: ['/'] };
 const firstPublicRoute = { paths: [`${publicBasePath(0)}/items`] };
+
+/**
+ * The cold scenario's verified-token cache: far fewer entries than its COLD_TOKEN_COUNT
+ * distinct tokens, used in turn, so the LRU has evicted each token long before it comes
+ * round again and every request verifies an RS256 signature.
+ */
+const COLD_TOKEN_CACHE_ENTRIES = 1_000;
+
+const cachedAuthTargets: readonly TargetSpec[] = [
+  { kind: 'min-ratio-vs-floor', min: 0.85 },
+  { kind: 'max-added-p99', maxMs: 1 },
+];
 
 function spreadOver(deployments: number): { paths: string[] } {
   return { paths: Array.from({ length: deployments }, (_, i) => `${publicBasePath(i)}/items`) };
@@ -91,5 +110,49 @@ export const SCENARIOS: readonly Scenario[] = [
     load: () => spreadOver(10_000),
     fixedRate: true,
     targets: [{ kind: 'flat-vs', of: 'gatehouse-public-10', tolerance: 0.1 }],
+  },
+  {
+    name: 'gatehouse-apikey',
+    description: 'gatehouse-public-10 with methods [apiKeys]: one key, sent as X-API-Key on every request',
+    proxy: 'gatehouse',
+    gatehouseConfig: apiKeyDeployments,
+    load: (ctx) => ({ ...firstPublicRoute, headers: { 'X-API-Key': ctx.auth.apiKey } }),
+    fixedRate: true,
+    targets: cachedAuthTargets,
+    auth: { credentialHeader: 'X-API-Key', method: 'apiKeys' },
+  },
+  {
+    name: 'gatehouse-jwt-hs256',
+    description:
+      'methods [jwt], hmac provider: one HS256 token on every request (verified once, then cached)',
+    proxy: 'gatehouse',
+    gatehouseConfig: hs256Deployments,
+    load: (ctx) => ({ ...firstPublicRoute, headers: { Authorization: `Bearer ${ctx.auth.hs256Token}` } }),
+    fixedRate: true,
+    targets: cachedAuthTargets,
+    auth: { credentialHeader: 'Authorization', method: 'jwt', jwtCache: 'warm' },
+  },
+  {
+    name: 'gatehouse-jwt-rs256-warm',
+    description: 'methods [jwt], jwks provider (JWKS from the upstream): one RS256 token on every request',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => rs256JwksDeployments(ctx),
+    load: (ctx) => ({ ...firstPublicRoute, headers: { Authorization: `Bearer ${ctx.auth.rs256Token}` } }),
+    fixedRate: true,
+    targets: cachedAuthTargets,
+    auth: { credentialHeader: 'Authorization', method: 'jwt', jwtCache: 'warm' },
+  },
+  {
+    name: 'gatehouse-jwt-rs256-cold',
+    description: `the same, ${COLD_TOKEN_COUNT / 1000}k distinct RS256 tokens in turn, tokenCache.maxEntries ${COLD_TOKEN_CACHE_ENTRIES}: every request verifies`,
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => rs256JwksDeployments(ctx, COLD_TOKEN_CACHE_ENTRIES),
+    load: async (ctx) => ({ ...firstPublicRoute, headersFile: await ctx.auth.coldTokensFile() }),
+    fixedRate: true,
+    targets: [
+      { kind: 'min-ratio-vs-floor', min: 0.5 },
+      { kind: 'max-added-p99', maxMs: 1 },
+    ],
+    auth: { credentialHeader: 'Authorization', method: 'jwt', jwtCache: 'cold' },
   },
 ];

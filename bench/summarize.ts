@@ -2,7 +2,7 @@
 import type { FixedRateResult } from './load/fixed-rate-protocol.js';
 import { wrkErrorCount, type WrkResult } from './load/wrk.js';
 import type { CpuWindowResult } from './measure/cpu-window.js';
-import type { FixedRateSummary, ThroughputResult } from './results.js';
+import type { AuthCheck, FixedRateSummary, ThroughputResult } from './results.js';
 import type { Scenario } from './scenario-types.js';
 
 /** Other processes may use this much of a core before a row is flagged as noisy. */
@@ -11,6 +11,10 @@ const NOISE_LIMIT = 0.1;
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const ms = (micros: number): number => round(micros / 1000, 3);
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
+
+function authWarnings(check: AuthCheck | null): string[] {
+  return (check?.problems ?? []).map((p) => `AUTH CHECK FAILED: ${p}: this row is not valid`);
+}
 
 function noiseWarnings(cores: { proxy: number; load: number | undefined }): string[] {
   const warnings: string[] = [];
@@ -25,7 +29,12 @@ export function summarizeThroughput(
   scenario: Scenario,
   wrk: WrkResult,
   cpu: CpuWindowResult,
-  proxy: { readonly hasProxy: boolean; readonly startupMs: number; readonly reusedProcess: boolean },
+  proxy: {
+    readonly hasProxy: boolean;
+    readonly startupMs: number;
+    readonly reusedProcess: boolean;
+    readonly authCheck: AuthCheck | null;
+  },
 ): ThroughputResult {
   const { hasProxy } = proxy;
   const durationSec = wrk.durationUs / 1e6;
@@ -36,6 +45,7 @@ export function summarizeThroughput(
     warnings.push(`${errors} failed requests (status > 399 or socket errors): this row is not valid`);
   if (hasProxy && proxyShare < 0.85)
     warnings.push(`the proxy used ${percent(proxyShare)} of its core: it was not the bottleneck`);
+  warnings.push(...authWarnings(proxy.authCheck));
   if (hasProxy) warnings.push(...noiseWarnings({ proxy: cpu.proxyCoreBusy - proxyShare, load: undefined }));
   return {
     scenario: scenario.name,
@@ -60,6 +70,7 @@ export function summarizeThroughput(
     startupMs: Math.round(proxy.startupMs),
     reusedProcess: proxy.reusedProcess,
     ratioVsFloor: null,
+    authCheck: proxy.authCheck,
     warnings,
   };
 }
@@ -69,12 +80,14 @@ export function summarizeFixedRate(
   rate: number,
   result: FixedRateResult,
   cpu: CpuWindowResult,
+  authCheck: AuthCheck | null,
 ): FixedRateSummary {
   const errors = result.non2xx + result.failed;
   const proxyShare = cpu.proxyCpuMicros / cpu.wallMicros;
   const loadShare = (result.clientCpuMicros + cpu.upstreamCpuMicros) / cpu.wallMicros;
   const warnings: string[] = [];
   if (errors > 0) warnings.push(`${errors} failed requests: this row is not valid`);
+  warnings.push(...authWarnings(authCheck));
   if (result.achievedRate < rate * 0.95) warnings.push(`achieved ${result.achievedRate} of ${rate} req/s`);
   if (result.sendLagMs.p99 > 2)
     warnings.push(`the client sent late (p99 ${result.sendLagMs.p99} ms behind schedule)`);
@@ -90,6 +103,7 @@ export function summarizeFixedRate(
     errors,
     proxyCpuMicrosPerRequest: result.sentTotal > 0 ? round(cpu.proxyCpuMicros / result.sentTotal, 1) : null,
     sendLagP99Ms: result.sendLagMs.p99,
+    authCheck,
     proxyCoreBusy: round(cpu.proxyCoreBusy, 3),
     loadCoreBusy: round(cpu.loadCoreBusy, 3),
     warnings,

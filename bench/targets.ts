@@ -14,8 +14,13 @@ function failedRequests(row: Row): number {
   return typeof row.errors === 'number' ? row.errors : row.errors.total;
 }
 
+/** An auth scenario whose counters do not show the auth path measured as stated. */
+function authCheckFailed(row: Row): boolean {
+  return (row.authCheck?.problems.length ?? 0) > 0;
+}
+
 /**
- * SKIP when a row is missing, INVALID when requests failed, else PASS or FAIL;
+ * SKIP when a row is missing, INVALID when requests or an auth check failed, else PASS or FAIL;
  * `trusted` is false when a row carries warnings (noisy machine, proxy not saturated).
  */
 function verdict<A extends Row, B extends Row>(
@@ -28,6 +33,8 @@ function verdict<A extends Row, B extends Row>(
   if (!own || !reference) return { scenario, label, status: 'SKIP', detail: 'not measured', trusted: true };
   if (failedRequests(own) > 0 || failedRequests(reference) > 0)
     return { scenario, label, status: 'INVALID', detail: 'requests failed', trusted: false };
+  if (authCheckFailed(own) || authCheckFailed(reference))
+    return { scenario, label, status: 'INVALID', detail: 'auth check failed', trusted: false };
   const { pass, detail } = decide(own, reference);
   const trusted = own.warnings.length === 0 && reference.warnings.length === 0;
   return { scenario, label, status: pass ? 'PASS' : 'FAIL', detail, trusted };
@@ -63,6 +70,17 @@ function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult
     }
     case 'max-added-p99': {
       const label = `${scenario}: added p99 < ${spec.maxMs} ms at half the floor's peak`;
+      const floorFixed = m.fixedRate.get(FLOOR);
+      if (!m.fixedRate.has(scenario) && own && floorFixed && own.reqPerSec < floorFixed.rate)
+        return {
+          scenario,
+          label,
+          status: 'FAIL',
+          detail:
+            `not measured: ${floorFixed.rate} req/s is above this scenario's own peak of ${own.reqPerSec} req/s, ` +
+            'where latency grows without bound',
+          trusted: own.warnings.length === 0 && floorFixed.warnings.length === 0,
+        };
       return verdict(scenario, label, m.fixedRate.get(scenario), m.fixedRate.get(FLOOR), (a, b) => {
         const added = a.latencyMs.p99 - b.latencyMs.p99;
         let detail = `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (p99 ${a.latencyMs.p99} vs ${b.latencyMs.p99} ms at ${a.rate} req/s)`;

@@ -22,6 +22,7 @@ const requestBytes = createRequestSequence({
   paths: job.pathsFile === undefined ? [job.path] : readLines(job.pathsFile),
   headers: job.headers,
   headerLines: readLines(job.headersFile),
+  firstHeaderLine: job.firstHeaderLine,
   host: origin.host,
 });
 const pool = new Http1Pool(origin.hostname, Number(origin.port), job.connections);

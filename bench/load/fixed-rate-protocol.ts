@@ -8,6 +8,8 @@ export const fixedRateJobSchema = z.object({
   path: z.string(),
   pathsFile: z.string().optional(),
   headersFile: z.string().optional(),
+  /** Request i uses line (firstHeaderLine + i) of the headers file, wrapping around. */
+  firstHeaderLine: z.number().int().min(0),
   headers: z.record(z.string(), z.string()),
   /** Requests per second, sent on a fixed schedule whatever the answers do. */
   rate: z.number().positive(),

@@ -31,6 +31,7 @@ export async function runFixedRate(
     path: load.path,
     ...(load.pathsFile ? { pathsFile: load.pathsFile } : {}),
     ...(load.headersFile ? { headersFile: load.headersFile } : {}),
+    firstHeaderLine: load.headerCursor.next,
     headers: { ...load.headers },
     rate: run.rate,
     warmupSec: run.warmupSec,
@@ -45,5 +46,7 @@ export async function runFixedRate(
   ]);
   const line = stdout.split('\n').find((l) => l.startsWith(FIXED_RATE_MARKER));
   if (!line) throw new Error(`the fixed-rate client printed no result:\n${stdout}`);
-  return fixedRateResultSchema.parse(JSON.parse(line.slice(FIXED_RATE_MARKER.length)));
+  const result = fixedRateResultSchema.parse(JSON.parse(line.slice(FIXED_RATE_MARKER.length)));
+  load.headerCursor.next += result.sentTotal;
+  return result;
 }

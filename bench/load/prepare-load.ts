@@ -11,6 +11,13 @@ export interface PreparedLoad {
   readonly pathsFile: string | undefined;
   /** One `Name: value` line per request, used in turn. */
   readonly headersFile: string | undefined;
+  /**
+   * The next line of the headers file to use. Each run (warm-up, measurement, fixed rate)
+   * continues where the previous one stopped instead of starting again at line 0, so that
+   * with distinct credentials per line no run replays the lines the one before it used
+   * (the cold-token scenario depends on it). Line 0 is the preflight's.
+   */
+  readonly headerCursor: { next: number };
   readonly headers: Readonly<Record<string, string>>;
   readonly wrkScriptPath: string;
 }
@@ -25,5 +32,12 @@ export async function prepareLoad(shape: RequestShape, dir: string, name: string
     pathsFile = join(dir, `${name}.paths`);
     await writeFile(pathsFile, `${shape.paths.join('\n')}\n`);
   }
-  return { path, pathsFile, headersFile: shape.headersFile, headers: shape.headers ?? {}, wrkScriptPath };
+  return {
+    path,
+    pathsFile,
+    headersFile: shape.headersFile,
+    headerCursor: { next: 1 },
+    headers: shape.headers ?? {},
+    wrkScriptPath,
+  };
 }

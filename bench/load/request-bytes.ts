@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 export interface RequestSource {
   readonly paths: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
-  /** One `Name: value` line per request, used in turn. */
+  /** One `Name: value` line per request, used in turn from `firstHeaderLine`. */
   readonly headerLines: readonly string[];
+  readonly firstHeaderLine: number;
   /** host:port for the Host header. */
   readonly host: string;
 }
@@ -38,7 +39,7 @@ function requestBytes(path: string, source: RequestSource, extraLine: string | u
 export function createRequestSequence(source: RequestSource): (i: number) => Buffer {
   if (source.headerLines.length > 0) {
     const requests = source.headerLines.map((line) => requestBytes(randomItem(source.paths), source, line));
-    return (i) => requests[i % requests.length] ?? randomItem(requests);
+    return (i) => requests[(source.firstHeaderLine + i) % requests.length] ?? randomItem(requests);
   }
   const requests = source.paths.map((path) => requestBytes(path, source, undefined));
   return () => randomItem(requests);

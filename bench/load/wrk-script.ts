@@ -30,7 +30,10 @@ done = function(summary, latency, requests)
 end
 `;
 
-/** Pre-built requests: one per header line (cycled, random path each) or one per path (random). */
+/**
+ * Pre-built requests: one per header line (used in turn from line FIRST_LINE, wrapping
+ * around; random path each) or one per path (random).
+ */
 const DYNAMIC = `
 local requests = {}
 local cycle = false
@@ -59,6 +62,7 @@ init = function(args)
   if args[1] ~= "-" then paths = read_lines(args[1]) end
   if args[2] ~= "-" then
     cycle = true
+    position = tonumber(args[3])
     for i, line in ipairs(read_lines(args[2])) do
       requests[i] = wrk.format(nil, paths[math.random(#paths)], with_headers(line))
     end
@@ -76,7 +80,10 @@ request = function()
 end
 `;
 
-/** The Lua source. Dynamic scripts expect `-- PATHS_FILE|- HEADERS_FILE|-` as wrk script arguments. */
+/**
+ * The Lua source. Dynamic scripts expect `-- PATHS_FILE|- HEADERS_FILE|- FIRST_LINE` as
+ * wrk script arguments (FIRST_LINE: 0-based line of the headers file to start at).
+ */
 export function wrkScript(shape: RequestShape): string {
   const headers = Object.entries(shape.headers ?? {})
     .map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}\n`)

@@ -48,11 +48,15 @@ export async function runWrk(load: PreparedLoad, baseUrl: string, run: WrkRun): 
     '--',
     load.pathsFile ?? '-',
     load.headersFile ?? '-',
+    String(load.headerCursor.next),
   ];
   const stdout = await runPinned('wrk', run.cpu, WRK_BINARY, args);
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (!line) throw new Error(`wrk printed no result line:\n${stdout}`);
-  return wrkResultSchema.parse(JSON.parse(line.slice(RESULT_MARKER.length)));
+  const result = wrkResultSchema.parse(JSON.parse(line.slice(RESULT_MARKER.length)));
+  // wrk counts answered requests; up to one per connection was sent and not answered.
+  load.headerCursor.next += result.requests + run.connections;
+  return result;
 }
 
 /** Every failed request wrk saw: socket errors, timeouts and HTTP statuses above 399. */

@@ -15,6 +15,8 @@ export interface RunningProxy {
   readonly url: string;
   /** The proxy process (undefined when the load goes straight to the upstream). */
   readonly process: PinnedChild | undefined;
+  /** Gatehouse's admin listener (/metrics), e.g. http://127.0.0.1:41235. */
+  readonly adminUrl: string | undefined;
   readonly startupMs: number;
   alive(): boolean;
   stop(): Promise<void>;
@@ -22,11 +24,19 @@ export interface RunningProxy {
 
 const STARTUP_TIMEOUT_MS = 120_000;
 
+/**
+ * Extra node flags for Gatehouse, space-separated, for profiling a scenario, e.g.
+ * BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+ */
+function extraNodeArgs(): string[] {
+  return (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 async function launch(
   scenario: Scenario,
   ctx: ScenarioContext,
   cpu: number,
-): Promise<{ child: PinnedChild; url: string; readyUrl: string }> {
+): Promise<{ child: PinnedChild; url: string; readyUrl: string; adminUrl?: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   switch (scenario.proxy) {
@@ -48,9 +58,10 @@ async function launch(
       const config = withListeners(scenario.gatehouseConfig(ctx), { dataPort: port, adminPort });
       await writeFile(configPath, stringify(config));
       // stdout (the JSON log, access log included) goes to /dev/null; stderr is kept for errors.
-      const args = [GATEHOUSE_BIN, 'start', '--config', configPath];
+      const args = [...extraNodeArgs(), GATEHOUSE_BIN, 'start', '--config', configPath];
       const child = spawnPinned(scenario.name, cpu, process.execPath, args, { cwd: REPO_ROOT });
-      return { child, url, readyUrl: `http://127.0.0.1:${adminPort}/readyz` };
+      const adminUrl = `http://127.0.0.1:${adminPort}`;
+      return { child, url, readyUrl: `${adminUrl}/readyz`, adminUrl };
     }
     case 'none':
       throw new Error('no proxy to launch');
@@ -75,12 +86,13 @@ export async function startProxy(
     return {
       url: ctx.upstreamUrl,
       process: undefined,
+      adminUrl: undefined,
       startupMs: 0,
       alive: () => true,
       stop: () => Promise.resolve(),
     };
   const startedAt = performance.now();
-  const { child, url, readyUrl } = await launch(scenario, ctx, cpu);
+  const { child, url, readyUrl, adminUrl } = await launch(scenario, ctx, cpu);
   try {
     await waitFor200(readyUrl, STARTUP_TIMEOUT_MS, child.exited);
     verifyPinnedNode(child, cpu);
@@ -93,6 +105,7 @@ export async function startProxy(
   return {
     url,
     process: child,
+    adminUrl,
     startupMs: performance.now() - startedAt,
     alive: () => child.alive(),
     stop: () => child.stop(),

@@ -57,7 +57,11 @@ export function buildReport(
     settings,
     ...measured,
     targets: evaluateTargets(scenarios, measured.throughput, measured.fixedRate),
-    notes: benchNotes(settings, facts.loadAverage),
+    notes: benchNotes(
+      settings,
+      facts.loadAverage,
+      scenarios.some((s) => s.auth !== undefined),
+    ),
   };
 }
 
@@ -74,11 +78,13 @@ export async function writeReport(report: BenchReport): Promise<string> {
   return path;
 }
 
-/** A run with failed requests or failed scenarios measured nothing trustworthy. */
+/** A run with failed requests, failed auth checks or failed scenarios measured nothing trustworthy. */
 export function isBroken(report: BenchReport): boolean {
+  const authFailed = (r: { authCheck: { problems: string[] } | null }): boolean =>
+    (r.authCheck?.problems.length ?? 0) > 0;
   return (
     report.failures.length > 0 ||
-    report.throughput.some((r) => r.errors.total > 0) ||
-    report.fixedRate.some((r) => r.errors > 0)
+    report.throughput.some((r) => r.errors.total > 0 || authFailed(r)) ||
+    report.fixedRate.some((r) => r.errors > 0 || authFailed(r))
   );
 }

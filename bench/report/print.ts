@@ -44,6 +44,50 @@ function fixedRateTable(report: BenchReport): string {
   return formatTable(header, rows);
 }
 
+/** The public scenario the auth scenarios mirror (same deployments, same logging): their CPU difference is the auth cost. */
+const AUTH_BASELINE = 'gatehouse-public-10';
+
+function authTable(report: BenchReport): string | undefined {
+  const baseline = report.throughput.find((r) => r.scenario === AUTH_BASELINE)?.proxyCpuMicrosPerRequest;
+  const header = [
+    'scenario',
+    'run',
+    'served',
+    'allowed',
+    'refused',
+    'JWT cache hit/miss',
+    'hit ratio',
+    `CPU vs ${AUTH_BASELINE}`,
+    'check',
+  ];
+  const rows: string[][] = [];
+  for (const [run, rowsOfRun] of [
+    ['throughput', report.throughput],
+    ['fixed rate', report.fixedRate],
+  ] as const)
+    for (const r of rowsOfRun) {
+      const check = r.authCheck;
+      if (!check) continue;
+      const cpu = r.proxyCpuMicrosPerRequest;
+      const extraCpu =
+        run === 'throughput' && cpu !== null && baseline !== undefined && baseline !== null
+          ? `${cpu - baseline >= 0 ? '+' : ''}${(cpu - baseline).toFixed(1)} µs/req`
+          : '-';
+      rows.push([
+        r.scenario,
+        run,
+        thousands(check.served),
+        thousands(check.allowed),
+        String(check.refused),
+        check.jwtCache ? `${thousands(check.jwtCache.hits)}/${thousands(check.jwtCache.misses)}` : '-',
+        check.jwtCache ? check.jwtCache.hitRatio.toFixed(4) : '-',
+        extraCpu,
+        check.problems.length === 0 ? 'ok' : 'FAILED !!',
+      ]);
+    }
+  return rows.length === 0 ? undefined : formatTable(header, rows);
+}
+
 function warnings(report: BenchReport): string[] {
   const lines: string[] = [];
   for (const r of [...report.throughput, ...report.fixedRate])
@@ -65,6 +109,14 @@ export function printReport(report: BenchReport, resultsPath: string): void {
     out.push(
       `Latency at a fixed rate of half the ${FLOOR} peak (open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
       fixedRateTable(report),
+      '',
+    );
+  const auth = authTable(report);
+  if (auth !== undefined)
+    out.push(
+      'Auth checks: gatehouse_auth_outcomes_total and gatehouse_token_cache_lookups_total{cache="jwt"} from ' +
+        '/metrics over each measured run, against the requests the client saw answered',
+      auth,
       '',
     );
   const problems = warnings(report);

@@ -12,7 +12,7 @@ export function nginxAvailable(): boolean {
   return existsSync(NGINX_BINARY);
 }
 
-function nginxConfig(dir: string, port: number): string {
+function nginxConfig(dir: string, port: number, staticDir: string): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -31,17 +31,23 @@ http {
   server {
     listen 127.0.0.1:${port} reuseport;
     location = /health { default_type application/json; return 200 '{"status":"ok"}'; }
+    location = /jwks.json { default_type application/json; root ${staticDir}; }
     location / { default_type application/json; return 200 '${UPSTREAM_BODY}'; }
   }
 }
 `;
 }
 
-/** Starts nginx on `port`, pinned to `cpu`. */
-export async function startNginx(workDir: string, port: number, cpu: number): Promise<PinnedChild> {
+/** Starts nginx on `port`, pinned to `cpu`; it serves `staticDir`/jwks.json at /jwks.json. */
+export async function startNginx(
+  workDir: string,
+  port: number,
+  cpu: number,
+  staticDir: string,
+): Promise<PinnedChild> {
   const dir = join(workDir, 'nginx');
   await mkdir(dir, { recursive: true });
   const configPath = join(dir, 'nginx.conf');
-  await writeFile(configPath, nginxConfig(dir, port));
+  await writeFile(configPath, nginxConfig(dir, port, staticDir));
   return spawnPinned('nginx', cpu, NGINX_BINARY, ['-e', join(dir, 'error.log'), '-p', dir, '-c', configPath]);
 }
