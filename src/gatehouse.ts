@@ -10,11 +10,14 @@ import { loadConfigFile } from './config/load.js';
 import { PlanHolder } from './config/plan.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { watchConfigFile } from './config/watch.js';
+import { AUTH_METHODS } from './config/schema-auth.js';
 import { PrincipalResolver } from './control/principal.js';
 import { ControlState } from './control/state.js';
 import { UsageRecorder } from './control/usage.js';
+import { AccessLog } from './observability/access-log.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { GatehouseMetrics } from './observability/metrics.js';
+import { MethodRegistry, type AuthenticatorFactory } from './pipeline/method-registry.js';
 import { PoolRegistry } from './proxy/pool-registry.js';
 import type { ControlContext, ControlModule, ControlModuleFactory } from './runtime/control-module.js';
 import { closeServer, listen, urlOf } from './runtime/listeners.js';
@@ -27,6 +30,10 @@ import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
 export type { ReloadResult } from './runtime/plan-applier.js';
+
+const unusedFactory: AuthenticatorFactory = () => {
+  throw new Error('probe only');
+};
 
 export interface GatehouseOptions {
   readonly configPath: string;
@@ -58,6 +65,7 @@ export class Gatehouse {
   private readonly verifiers: VerifierRegistry;
   private readonly applier: PlanApplier;
   private readonly usage: UsageRecorder;
+  private readonly accessLog: AccessLog;
   private modules: readonly ControlModule[] = [];
   private draining = false;
   private stopping: Promise<void> | undefined;
@@ -111,6 +119,7 @@ export class Gatehouse {
       },
       loaded,
     );
+    const accessLog = (this.accessLog = new AccessLog(this.logger));
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
@@ -118,7 +127,8 @@ export class Gatehouse {
       pools: this.pools,
       clock: this.clock,
       isDraining: () => this.draining,
-      accessLog: () => this.applier.fileConfig.logging.accessLog,
+      accessLog: () =>
+        this.applier.fileConfig.logging.accessLog && accessLog.enabled ? accessLog : undefined,
     });
   }
 
@@ -192,6 +202,14 @@ export class Gatehouse {
       metrics: this.metrics,
       revocations: this.revocations,
       tokenCache: this.tokenCache,
+      usage: this.usage,
+      routes: () => this.modules.flatMap((m) => m.routes ?? []),
+      authMethods: () => {
+        // The methods compilePlan registers (apiKeys, jwt) plus the modules' own.
+        const probe = new MethodRegistry().register('apiKeys', unusedFactory).register('jwt', unusedFactory);
+        for (const module of this.modules) module.registerMethods?.(probe);
+        return new Set(AUTH_METHODS.filter((m) => m === 'public' || probe.has(m)));
+      },
       applyNow: async () => {
         await this.state.refresh();
         await this.applier.idle();
@@ -284,8 +302,10 @@ export class Gatehouse {
       this.adminServer.closeAllConnections();
       await adminClosed;
     }
+    this.accessLog.flush();
     await this.release();
     this.logger.info('stopped');
+    this.logger.flush();
   }
 
   /** Frees everything but the listeners: plan, pools, verifiers, modules, state, store. */

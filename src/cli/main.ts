@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminKeys } from './admin-keys.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerHashKey } from './hash-key.js';
 import { registerStart } from './start.js';
@@ -12,6 +13,7 @@ export function createProgram(): Command {
   registerStart(program);
   registerCheckConfig(program);
   registerHashKey(program);
+  registerAdminKeys(program);
   return program;
 }
 

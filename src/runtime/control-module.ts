@@ -4,8 +4,10 @@ import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Clock } from '../clock.js';
 import type { GatehouseConfig } from '../config/schema.js';
+import type { AuthMethodName } from '../config/schema-auth.js';
 import type { PrincipalResolver } from '../control/principal.js';
 import type { ControlState } from '../control/state.js';
+import type { UsageRecorder } from '../control/usage.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { MethodRegistry } from '../pipeline/method-registry.js';
@@ -24,6 +26,12 @@ export interface ControlContext {
   readonly metrics: GatehouseMetrics;
   readonly revocations: RevocationList;
   readonly tokenCache: VerifiedTokenCache;
+  /** "Last used" times of keys and tokens (the runtime's one recorder). */
+  readonly usage: UsageRecorder;
+  /** Every route of every module, in mount order (for /openapi.json); complete once all modules exist. */
+  routes(): readonly RouteSpec[];
+  /** Authentication methods a deployment may list on this server (`public`, `apiKeys`, `jwt`, and those modules register). */
+  authMethods(): ReadonlySet<AuthMethodName>;
   /**
    * After a write: re-read the store and rebuild the data plane now, so this replica
    * reads its own writes at once (other replicas follow the change notification).

@@ -1,0 +1,203 @@
+/**
+ * One admin API endpoint: its documentation (RouteSpec) and its handler, mounted with
+ * the same steps for every route: caller → global privilege → path ids → content type
+ * → query → body → handler → JSON answer, with an audit record for every write (any
+ * outcome) and for every request an admin API key makes.
+ */
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { SECRET_PREFIXES } from '../../auth/api-key-hash.js';
+import { authError } from '../../auth/challenge.js';
+import { extractCredentials } from '../../auth/credentials.js';
+import { GatehouseError } from '../../errors.js';
+import type { RouteSpec } from '../../runtime/control-module.js';
+import type { AuditOutcome, JsonObject, JsonValue } from '../../store/types.js';
+import type { AuditTrail } from '../audit.js';
+import { authorize, type Operation, type Principal, type RequirementOf } from '../permissions.js';
+import type { PrincipalResolver, ResolvedCaller } from '../principal.js';
+import { allow } from './access.js';
+import { fromStoreError, HiddenError } from './errors.js';
+import { parseBody, parsePathId, parseQuery } from './validation.js';
+
+/** Operations that need no object: checked before the request is looked at further. */
+export type GlobalOperation = {
+  [O in Operation]: RequirementOf<O> extends { readonly kind: 'global' | 'authenticated' } ? O : never;
+}[Operation];
+
+export interface Call<B, Q> {
+  readonly caller: ResolvedCaller;
+  readonly principal: Principal;
+  /** Path parameters, each checked as an id. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: B;
+  readonly query: Q;
+  readonly req: Request;
+  /** The audit record's target (default: the route's `targetType` and its `id` parameter). */
+  readonly setTarget: (type: string, id: string) => void;
+  /** Extra audit details: ids, names, counts; never a secret. */
+  readonly addDetails: (details: JsonObject) => void;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export interface EndpointDef<B, Q> extends Omit<RouteSpec, 'body' | 'query' | 'auth'> {
+  readonly auth?: 'admin' | 'none';
+  /** Audit action: an operation of the permission table (`deployment.create`). */
+  readonly action: string;
+  /** Writes are audited whatever the outcome; reads only when an admin API key calls. */
+  readonly write: boolean;
+  readonly targetType?: string;
+  /** A global privilege checked before anything else (before the body is looked at). */
+  readonly requires?: GlobalOperation;
+  readonly body?: z.ZodType<B>;
+  readonly query?: z.ZodType<Q>;
+  /** Requests this endpoint leaves to a later router (e.g. GET /users/me, the token service's). */
+  readonly skip?: (req: Request) => boolean;
+  handle(call: Call<B, Q>): Promise<Reply>;
+}
+
+export interface EndpointDeps {
+  readonly principals: PrincipalResolver;
+  readonly audit: AuditTrail;
+}
+
+export interface Endpoint {
+  readonly spec: RouteSpec;
+  readonly expressPath: string;
+  mount(router: Router, deps: EndpointDeps): void;
+}
+
+const ANONYMOUS: ResolvedCaller = {
+  principal: { kind: 'anonymous' },
+  actor: { type: 'anonymous', id: 'anonymous' },
+};
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** `/api/v1/services/{id}` → `/api/v1/services/:id`. */
+export function toExpressPath(path: string): string {
+  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, ':$1');
+}
+
+function paramNames(path: string): string[] {
+  return [...path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string);
+}
+
+function triedAdminKey(req: Request): boolean {
+  const c = extractCredentials(req.rawHeaders, undefined);
+  const secret = c.bearer ?? (c.basic?.password === '' ? c.basic.user : undefined);
+  return secret?.startsWith(SECRET_PREFIXES.adminKey) === true;
+}
+
+function outcomeOf(err: unknown): { outcome: AuditOutcome; status: number; code: string } {
+  if (err instanceof GatehouseError) {
+    const denied = err instanceof HiddenError || err.status === 401 || err.status === 403;
+    return { outcome: denied ? 'denied' : 'error', status: err.status, code: err.code };
+  }
+  return { outcome: 'error', status: 500, code: 'internal_error' };
+}
+
+export function endpoint<B = undefined, Q = undefined>(def: EndpointDef<B, Q>): Endpoint {
+  const auth = def.auth ?? 'admin';
+  const spec: RouteSpec = {
+    method: def.method,
+    path: def.path,
+    summary: def.summary,
+    tags: def.tags,
+    auth,
+    responses: def.responses,
+    ...(def.body ? { body: def.body } : {}),
+    ...(def.query ? { query: def.query } : {}),
+  };
+  const names = paramNames(def.path);
+  const expressPath = toExpressPath(def.path);
+
+  const run = async (deps: EndpointDeps, req: Request, res: Response): Promise<void> => {
+    let caller = ANONYMOUS;
+    let target: { type: string; id: string } | undefined;
+    const details: Record<string, JsonValue | undefined> = {};
+    const audit = async (outcome: AuditOutcome, extra: Record<string, JsonValue>): Promise<void> => {
+      const wanted =
+        def.write || caller.actor.type === 'admin-key' || (caller === ANONYMOUS && triedAdminKey(req));
+      if (auth !== 'admin' || !wanted) return;
+      const all = { ...details, ...extra };
+      await deps.audit.record(
+        caller,
+        {
+          action: def.action,
+          outcome,
+          ...(target ? { target } : {}),
+          ...(Object.keys(all).length > 0 ? { details: all } : {}),
+        },
+        req,
+      );
+    };
+    try {
+      if (auth === 'admin') {
+        caller = await deps.principals.resolve(req);
+        if (caller.principal.kind === 'anonymous')
+          throw authError('missing_credentials', 'Send an admin API key or a user token.', { basic: true });
+        if (def.requires) allow(authorize(caller.principal, def.requires));
+      }
+      const params: Record<string, string> = {};
+      for (const name of names) params[name] = parsePathId(name, req.params[name]);
+      if (def.targetType && params.id !== undefined) target = { type: def.targetType, id: params.id };
+      if (def.body && !req.is(JSON_TYPES))
+        throw new GatehouseError(
+          'unsupported_media_type',
+          'Send the body as JSON (Content-Type: application/json).',
+        );
+      const query = def.query ? parseQuery(def.query, req.query) : (undefined as Q);
+      const body = def.body ? parseBody(def.body, req.body) : (undefined as B);
+      const reply = await def.handle({
+        caller,
+        principal: caller.principal,
+        params,
+        body,
+        query,
+        req,
+        setTarget: (type, id) => (target = { type, id }),
+        addDetails: (more) => Object.assign(details, more),
+      });
+      await audit('success', { status: reply.status });
+      res.status(reply.status).set('cache-control', 'no-store');
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    } catch (thrown) {
+      const err = fromStoreError(thrown);
+      const { outcome, status, code } = outcomeOf(err);
+      await audit(outcome, { status, error: code });
+      throw err;
+    }
+  };
+
+  return {
+    spec,
+    expressPath,
+    mount(router: Router, deps: EndpointDeps): void {
+      router[def.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
+        if (def.skip?.(req)) return next('router');
+        run(deps, req, res).catch(next);
+      });
+    },
+  };
+}
+
+/** 405 with `Allow` for a documented path asked with another method. */
+export function mountMethodNotAllowed(router: Router, endpoints: readonly Endpoint[]): void {
+  const byPath = new Map<string, Set<string>>();
+  for (const e of endpoints) {
+    const methods = byPath.get(e.expressPath) ?? new Set<string>();
+    methods.add(e.spec.method.toUpperCase());
+    if (e.spec.method === 'get') methods.add('HEAD');
+    byPath.set(e.expressPath, methods);
+  }
+  for (const [path, methods] of byPath) {
+    const allowHeader = [...methods].join(', ');
+    router.all(path, (_req: Request, _res: Response, next: NextFunction) =>
+      next(new GatehouseError('method_not_allowed', undefined, { headers: { allow: allowHeader } })),
+    );
+  }
+}
