@@ -12,6 +12,12 @@ export class RevocationList {
   private readonly credentials = new Map<string, number>();
   /** Subject → tokens issued at or before this time (ms) are revoked (logout everywhere, user disabled). */
   private readonly subjects = new Map<string, number>();
+  /**
+   * Refresh-token sessions (`sid` of Gatehouse JWTs) → time after which the entry can be
+   * forgotten. Checked only by deployments with `strictRevocation` (isSessionRevoked), so
+   * adding one does not notify the listeners (no cached identity changes state).
+   */
+  private readonly sessions = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly clock: Clock) {}
@@ -32,6 +38,14 @@ export class RevocationList {
     if (this.subjects.delete(subject)) this.changed();
   }
 
+  revokeSession(sessionId: string, forgetAfter: number): void {
+    this.sessions.set(sessionId, Math.max(this.sessions.get(sessionId) ?? 0, forgetAfter));
+  }
+
+  isSessionRevoked(sessionId: string): boolean {
+    return this.sessions.size > 0 && this.sessions.has(sessionId);
+  }
+
   isRevoked(identity: Identity): boolean {
     if (
       this.credentials.size > 0 &&
@@ -44,10 +58,11 @@ export class RevocationList {
     return before !== undefined && (identity.issuedAt ?? 0) <= before;
   }
 
-  /** Drops credential entries whose tokens have expired anyway. */
+  /** Drops credential and session entries whose tokens have expired anyway. */
   prune(): void {
     const now = this.clock.now();
     for (const [id, forgetAfter] of this.credentials) if (forgetAfter <= now) this.credentials.delete(id);
+    for (const [id, forgetAfter] of this.sessions) if (forgetAfter <= now) this.sessions.delete(id);
   }
 
   onChange(listener: () => void): () => void {
