@@ -96,7 +96,7 @@ export class HistogramCell {
     const bounds = this.bounds;
     for (let i = 0; i < bounds.length; i++)
       if (value <= (bounds[i] as number)) {
-        (this.counts)[i] = (this.counts[i] as number) + 1;
+        this.counts[i] = (this.counts[i] as number) + 1;
         return;
       }
   }
