@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { RevocationList } from './revocation.js';
@@ -39,8 +39,9 @@ export class VerifiedTokenCache {
     });
   }
 
+  /** SHA-256 of the token (one-shot crypto.hash: about half the cost of createHash on the hot path). */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** A live, unrevoked entry or undefined. */

@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
 import { looksLikeJwt, type RequestCredentials } from '../credentials.js';
 import type { Identity } from '../types.js';
@@ -91,7 +90,7 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): 
     authenticate(credentials) {
       const key = presentedKey(credentials, options);
       if (key === undefined) return NOT_MINE;
-      const digest = createHash('sha256').update(key, 'utf8').digest();
+      const digest = hash('sha256', key, 'buffer');
       for (const source of options.sources) {
         const record = source.find(digest);
         if (record) return authenticatedAs(record);

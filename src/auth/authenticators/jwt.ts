@@ -3,7 +3,7 @@ import { groupsFromClaim } from '../authorizers/groups.js';
 import { scopesFromClaim } from '../authorizers/scopes.js';
 import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
 import { looksLikeJwt } from '../credentials.js';
-import { decodeJwt } from '../jwt/peek.js';
+import { decodeJwt, type DecodedJwt } from '../jwt/peek.js';
 import type { RevocationList } from '../revocation.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../token-cache.js';
 import type { Identity, MaybePromise } from '../types.js';
@@ -80,8 +80,13 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     return result;
   };
 
-  const verify = async (handle: VerifierHandle, token: string, cacheKey: string): Promise<AuthnResult> => {
-    const verification = await handle.verifier.verify(token);
+  const verify = async (
+    handle: VerifierHandle,
+    token: string,
+    cacheKey: string,
+    decoded: DecodedJwt,
+  ): Promise<AuthnResult> => {
+    const verification = await handle.verifier.verify(token, decoded);
     if (!verification.ok)
       return verification.unavailable
         ? { outcome: 'unavailable', reason: verification.reason, description: verification.description }
@@ -113,7 +118,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       if (!handle) return rejected('wrong_issuer', 'Tokens from this issuer are not accepted here.');
       const inFlight = pending.get(cacheKey);
       if (inFlight) return inFlight;
-      const promise = verify(handle, token, cacheKey).finally(() => pending.delete(cacheKey));
+      const promise = verify(handle, token, cacheKey, decoded.jwt).finally(() => pending.delete(cacheKey));
       pending.set(cacheKey, promise);
       return promise;
     },

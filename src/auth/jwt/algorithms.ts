@@ -10,7 +10,6 @@ import {
   type HmacAlgorithm,
   type ProviderConfig,
 } from '../../config/schema-auth.js';
-import type { webcrypto } from 'node:crypto';
 
 export type JwsAlgorithm = HmacAlgorithm | AsymmetricAlgorithm;
 
@@ -49,9 +48,4 @@ export function algorithmsForKeyType(kty: unknown, crv: unknown): readonly Asymm
   }
   if (kty === 'OKP' && crv === 'Ed25519') return ['EdDSA'];
   return [];
-}
-
-/** WebCrypto import parameters for an HMAC algorithm. */
-export function hmacImportParams(alg: HmacAlgorithm): webcrypto.HmacImportParams {
-  return { name: 'HMAC', hash: `SHA-${alg.slice(2)}` };
 }

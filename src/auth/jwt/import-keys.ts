@@ -3,16 +3,16 @@
  * key and algorithm, when a provider starts or a JWKS is fetched — never per token.
  * Error messages name the problem, never the material.
  */
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { KeyObject, X509Certificate, createPublicKey, createSecretKey } from 'node:crypto';
 import { importJWK, type CryptoKey } from 'jose';
 import type { AsymmetricAlgorithm, HmacAlgorithm } from '../../config/schema-auth.js';
-import { algorithmsForKeyType, hmacImportParams, type JwsAlgorithm } from './algorithms.js';
+import { algorithmsForKeyType, type JwsAlgorithm } from './algorithms.js';
 
-/** One key ready to verify one algorithm. */
+/** One key ready to verify one algorithm (a node:crypto KeyObject, see signature.ts). */
 export interface VerificationKey {
   readonly kid: string | undefined;
   readonly alg: JwsAlgorithm;
-  readonly key: CryptoKey;
+  readonly key: KeyObject;
 }
 
 export class KeyImportError extends Error {
@@ -25,18 +25,13 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as
 /** The public members kept for import (use, key_ops, ext and alg are checked, not passed on). */
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
 
-export async function importHmacSecret(
+export function importHmacSecret(
   secret: string,
   kid: string | undefined,
   algorithms: Iterable<HmacAlgorithm>,
 ): Promise<VerificationKey[]> {
-  const bytes = Buffer.from(secret, 'utf8');
-  const keys: VerificationKey[] = [];
-  for (const alg of algorithms) {
-    const key = await crypto.subtle.importKey('raw', bytes, hmacImportParams(alg), false, ['verify']);
-    keys.push({ kid, alg, key });
-  }
-  return keys;
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  return Promise.resolve([...algorithms].map((alg) => ({ kid, alg, key })));
 }
 
 /**
@@ -75,7 +70,7 @@ export async function importPublicJwk(
       throw new KeyImportError(`key could not be imported for ${alg}`);
     }
     checkStrength(alg, key);
-    keys.push({ kid, alg, key });
+    keys.push({ kid, alg, key: KeyObject.from(key) });
   }
   return keys;
 }

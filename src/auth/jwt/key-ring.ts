@@ -3,14 +3,14 @@
  * Selection never returns more than MAX_KEY_TRIALS keys, so a token without `kid`
  * costs a bounded number of signature checks.
  */
-import type { CryptoKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from './algorithms.js';
 import type { VerificationKey } from './import-keys.js';
 
 export const MAX_KEY_TRIALS = 8;
 
 export type KeySelection =
-  | { readonly kind: 'keys'; readonly keys: readonly CryptoKey[] }
+  | { readonly kind: 'keys'; readonly keys: readonly KeyObject[] }
   /** The token's kid (or, without kid, its algorithm) matches no key. */
   | { readonly kind: 'unknown' }
   /** The kid exists, but its key cannot verify the token's algorithm. */
@@ -38,7 +38,7 @@ export class KeyRing {
     keys: readonly VerificationKey[],
     private readonly options: KeyRingOptions,
   ) {
-    const group = (map: Map<string, KeySelection>, name: string, key: CryptoKey) => {
+    const group = (map: Map<string, KeySelection>, name: string, key: KeyObject) => {
       const current = map.get(name);
       const list = current?.kind === 'keys' ? current.keys : [];
       if (list.length < MAX_KEY_TRIALS) map.set(name, { kind: 'keys', keys: [...list, key] });

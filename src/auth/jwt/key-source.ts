@@ -1,9 +1,9 @@
 /** Where a verifier gets the keys for a token: static config or a JWKS endpoint. */
-import type { CryptoKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from './algorithms.js';
 
 export type KeyLookup =
-  | { readonly kind: 'keys'; readonly keys: readonly CryptoKey[] }
+  | { readonly kind: 'keys'; readonly keys: readonly KeyObject[] }
   | { readonly kind: 'unknown_kid' }
   | { readonly kind: 'alg_mismatch' }
   | { readonly kind: 'unavailable'; readonly description: string };

@@ -6,6 +6,7 @@ import type { JWSHeaderParameters, JWTPayload } from 'jose';
 import type { Clock } from '../../clock.js';
 import type { ProviderConfig } from '../../config/schema-auth.js';
 import type { Logger } from '../../observability/log.js';
+import type { DecodedJwt } from './peek.js';
 import type { GatehouseMetrics } from '../../observability/metrics.js';
 
 /** Why a token was refused. Each maps to 401 `invalid_token`. */
@@ -63,8 +64,11 @@ export interface JwtVerifier {
    * configured key material is unusable (a configuration error).
    */
   start(): Promise<void>;
-  /** Never throws for a bad token; the answer is a value. */
-  verify(token: string): Promise<JwtVerification>;
+  /**
+   * Never throws for a bad token; the answer is a value. `decoded` (from decodeJwt on the
+   * same token) saves decoding it again when the caller already did.
+   */
+  verify(token: string, decoded?: DecodedJwt): Promise<JwtVerification>;
   /** Stops timers and aborts an in-flight fetch. Idempotent. */
   stop(): void;
 }

@@ -1,39 +1,40 @@
 /**
  * One provider's JWT verifier. Order of checks, cheapest and least trusting first:
  * size and shape (peek) → header (alg allowlist, key references, crit, kid) → signature
- * present → key lookup (static or JWKS) → signature and standard claims (jose, time from
- * the injected clock) → extra claim rules.
+ * present → key lookup (static or JWKS) → signature (node:crypto, signature.ts) →
+ * standard claims (validate-claims.ts, time from the injected clock) → extra claim rules.
  */
-import { jwtVerify, type JWTVerifyOptions } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { ProviderConfig } from '../../config/schema-auth.js';
 import { allowedAlgorithms, isAsymmetricAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkExtraClaims, type ExtraClaimRules } from './claims.js';
 import { checkHeader } from './header-checks.js';
 import { JwksCache, type JwksCacheOptions } from './jwks-cache.js';
 import type { KeySource } from './key-source.js';
-import { decodeJwt } from './peek.js';
-import { reject, rejectionFromJose, type ClaimContext } from './rejections.js';
+import { decodeJwt, type DecodedJwt } from './peek.js';
+import { reject } from './rejections.js';
+import { verifySignature } from './signature.js';
 import { StaticKeySource } from './static-keys.js';
 import type { JwtVerification, JwtVerifier, JwtVerifierDeps } from './types.js';
+import { normalizeTyp, validateClaims, type ClaimRules } from './validate-claims.js';
 
 const UNKNOWN_KID = reject('unknown_kid', 'unknown signing key');
 const BAD_SIGNATURE = reject('bad_signature', 'signature verification failed');
 const ALG_MISMATCH = reject('alg_not_allowed', 'signing algorithm does not match the signing key');
 const UNSIGNED = reject('bad_signature', 'token is not signed');
 
-/** The jose options a provider's config implies (currentDate is added per call). */
-function joseOptions(provider: ProviderConfig): JWTVerifyOptions {
+/** The claim rules a provider's config implies. */
+function claimRules(provider: ProviderConfig): ClaimRules {
   const requiredClaims = new Set(['exp', ...provider.requiredClaims]);
   if (provider.maxLifetimeSec !== undefined) requiredClaims.add('iat');
-  const options: JWTVerifyOptions = {
-    audience: provider.audiences,
-    clockTolerance: provider.clockToleranceSec,
+  return {
+    issuer: provider.issuer,
+    audiences: provider.audiences,
+    clockToleranceSec: provider.clockToleranceSec,
+    maxTokenAgeSec: provider.maxTokenAgeSec,
     requiredClaims: [...requiredClaims],
+    tokenType: provider.tokenType,
   };
-  if (provider.issuer !== undefined) options.issuer = provider.issuer;
-  if (provider.maxTokenAgeSec !== undefined) options.maxTokenAge = provider.maxTokenAgeSec;
-  if (provider.tokenType !== undefined) options.typ = provider.tokenType;
-  return options;
 }
 
 function createKeySource(
@@ -64,18 +65,20 @@ class ProviderJwtVerifier implements JwtVerifier {
   readonly providerId: string;
   readonly issuer: string | undefined;
   private readonly allowed: ReadonlySet<JwsAlgorithm>;
-  private readonly options: JWTVerifyOptions;
+  private readonly claimRules: ClaimRules;
+  private readonly expectedTyp: string | undefined;
   private readonly rules: ExtraClaimRules;
   private readonly keys: KeySource;
 
   constructor(
-    private readonly provider: ProviderConfig,
+    provider: ProviderConfig,
     private readonly deps: JwtVerifierDeps,
   ) {
     this.providerId = provider.id;
     this.issuer = provider.issuer;
     this.allowed = allowedAlgorithms(provider);
-    this.options = joseOptions(provider);
+    this.claimRules = claimRules(provider);
+    this.expectedTyp = provider.tokenType === undefined ? undefined : normalizeTyp(provider.tokenType);
     this.rules = { clockToleranceSec: provider.clockToleranceSec, maxLifetimeSec: provider.maxLifetimeSec };
     this.keys = createKeySource(provider, this.allowed, deps);
   }
@@ -88,10 +91,15 @@ class ProviderJwtVerifier implements JwtVerifier {
     this.keys.stop();
   }
 
-  async verify(token: string): Promise<JwtVerification> {
-    const decoded = decodeJwt(token);
-    if (!decoded.ok) return reject(decoded.reason, decoded.description);
-    const { header, payload, signatureLength } = decoded.jwt;
+  async verify(token: string, already?: DecodedJwt): Promise<JwtVerification> {
+    let decoded = already;
+    if (!decoded) {
+      const result = decodeJwt(token);
+      if (!result.ok) return reject(result.reason, result.description);
+      decoded = result.jwt;
+    }
+    const { header, signatureLength } = decoded;
+    const payload = decoded.payload as JWTPayload;
     const checked = checkHeader(header, this.allowed);
     if (!checked.ok) return checked.rejection;
     if (signatureLength === 0) return UNSIGNED;
@@ -108,34 +116,18 @@ class ProviderJwtVerifier implements JwtVerifier {
         break;
     }
 
-    const nowMs = this.deps.clock.now();
-    const options: JWTVerifyOptions = {
-      ...this.options,
-      algorithms: [checked.alg],
-      currentDate: new Date(nowMs),
-    };
-    const context: ClaimContext = {
-      payload,
-      maxTokenAgeSec: this.provider.maxTokenAgeSec,
-      tokenType: this.provider.tokenType,
-    };
-    for (const key of lookup.keys) {
-      try {
-        const result = await jwtVerify(token, key, options);
-        const extra = checkExtraClaims(result.payload, this.rules, Math.floor(nowMs / 1000));
-        if (extra) return extra;
-        return {
-          ok: true,
-          claims: result.payload,
-          header: result.protectedHeader,
-          expiresAt: (result.payload.exp ?? 0) * 1000,
-        };
-      } catch (error) {
-        const rejection = rejectionFromJose(error, context);
-        if (rejection) return rejection;
-      }
-    }
-    return BAD_SIGNATURE;
+    const dot = token.lastIndexOf('.');
+    const signingInput = token.slice(0, dot);
+    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    if (!lookup.keys.some((key) => verifySignature(checked.alg, key, signingInput, signature)))
+      return BAD_SIGNATURE;
+
+    const nowSec = Math.floor(this.deps.clock.now() / 1000);
+    const invalid =
+      validateClaims(header, payload, this.claimRules, this.expectedTyp, nowSec) ??
+      checkExtraClaims(payload, this.rules, nowSec);
+    if (invalid) return invalid;
+    return { ok: true, claims: payload, header, expiresAt: (payload.exp ?? 0) * 1000 };
   }
 }
 
