@@ -1,15 +1,18 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRecord as KeyIdentity, ApiKeySource } from '../auth/authenticators/api-key.js';
+import {
+  digestFromHash,
+  findByDigest,
+  type ApiKeyRecord as KeyIdentity,
+  type ApiKeySource,
+  type DigestEntry,
+  type KeyDigest,
+} from '../auth/authenticators/api-key.js';
 import type { ManagedApiKeys } from '../auth/authenticators/api-key-factory.js';
 import type { ApiKeyRecord } from './model.js';
 
-interface Entry {
-  readonly digest: Buffer;
-  readonly key: KeyIdentity;
-}
-
 /** Calls `onUse(keyId)` on every successful lookup (batched "last used" tracking). */
 export type KeyUseListener = (keyId: string) => void;
+
+type DigestMap = Map<KeyDigest, DigestEntry<KeyIdentity>>;
 
 /**
  * API keys created through the admin API, indexed by scope and digest in memory: a
@@ -18,7 +21,7 @@ export type KeyUseListener = (keyId: string) => void;
  * its version's settings (an override replaces the keys, as in the config file).
  */
 export class ManagedApiKeyIndex implements ManagedApiKeys {
-  private readonly byScope = new Map<string, Map<string, Entry>>();
+  private readonly byScope = new Map<string, DigestMap>();
 
   constructor(
     records: readonly ApiKeyRecord[],
@@ -31,11 +34,9 @@ export class ManagedApiKeyIndex implements ManagedApiKeys {
         map = new Map();
         this.byScope.set(scope, map);
       }
-      const hex = record.hash.slice('sha256:'.length);
-      map.set(hex, {
-        digest: Buffer.from(hex, 'hex'),
-        key: { id: record.id, label: record.label, scopes: record.scopes, groups: record.groups },
-      });
+      const digest = digestFromHash(record.hash);
+      const value = { id: record.id, label: record.label, scopes: record.scopes, groups: record.groups };
+      map.set(digest, { digest, value });
     }
   }
 
@@ -44,13 +45,11 @@ export class ManagedApiKeyIndex implements ManagedApiKeys {
     const service = scope.inherited ? this.byScope.get(`service:${scope.serviceId}`) : undefined;
     const onUse = this.onUse;
     return {
-      find(digest: Buffer): KeyIdentity | undefined {
-        if (!deployment && !service) return undefined;
-        const hex = digest.toString('hex');
-        const entry = deployment?.get(hex) ?? service?.get(hex);
-        if (!entry || !timingSafeEqual(entry.digest, digest)) return undefined;
-        onUse?.(entry.key.id);
-        return entry.key;
+      find(digest: KeyDigest): KeyIdentity | undefined {
+        const key =
+          (deployment && findByDigest(deployment, digest)) ?? (service && findByDigest(service, digest));
+        if (key) onUse?.(key.id);
+        return key;
       },
     };
   }

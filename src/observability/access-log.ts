@@ -19,7 +19,10 @@ interface Writable {
   write(chunk: string): unknown;
 }
 
-const str = (value: string): string => JSON.stringify(value);
+/** JSON string literal; most values (ids, IPs, plain paths) need no escaping, which is checked first. */
+// eslint-disable-next-line no-control-regex -- control characters are what must be escaped
+const NEEDS_ESCAPE = /["\\\x00-\x1f\u2028\u2029]/;
+const str = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`);
 
 /** Lines are handed to the log stream in batches of this size, or after FLUSH_MS. */
 const BATCH_CHARS = 16 * 1024;

@@ -9,6 +9,7 @@ const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
 
 /** A node's health as the metrics collector sees it. */
 export interface NodeHealthSource {
@@ -190,7 +191,7 @@ export class GatehouseMetrics {
 export class DeploymentMetrics {
   readonly duration: HistogramCell;
   readonly upstream: HistogramCell;
-  private readonly counters = new Map<string, CounterCell>();
+  private readonly counters = new Map<string, CounterCell[]>();
 
   constructor(
     private readonly metrics: GatehouseMetrics,
@@ -201,15 +202,15 @@ export class DeploymentMetrics {
   }
 
   countRequest(method: string, status: number): void {
-    const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    const statusClass = status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
-    const key = m + statusClass;
-    let child = this.counters.get(key);
-    if (!child) {
-      child = this.metrics.requests.labels(this.deploymentId, m, statusClass);
-      this.counters.set(key, child);
+    // Cells indexed by method, then status class (1xx..5xx, other): no key string per request.
+    let byClass = this.counters.get(method);
+    if (!byClass) {
+      const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      byClass = STATUS_CLASSES.map((c) => this.metrics.requests.labels(this.deploymentId, m, c));
+      if (m !== 'OTHER' || this.counters.size < 32) this.counters.set(method, byClass);
     }
-    child.inc();
+    const index = status >= 100 && status < 600 ? Math.floor(status / 100) - 1 : 5;
+    (byClass[index] as CounterCell).inc();
   }
 
   upstreamFailure(reason: string): void {

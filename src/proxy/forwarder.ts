@@ -139,7 +139,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private resumeUpstream: (() => void) | undefined;
   private started = false;
   private finished = false;
-  private readonly onDrain = (): void => this.resumeUpstream?.();
+  /** Created on first backpressure only: most responses never need it. */
+  private onDrain: (() => void) | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -176,6 +177,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
+    this.onDrain ??= () => this.resumeUpstream?.();
     this.res.once('drain', this.onDrain);
     return false;
   }

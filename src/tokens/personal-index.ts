@@ -5,7 +5,13 @@
  * the replica that made the change updates its index at once, the others when the
  * notification arrives (milliseconds with Redis).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  digestFromHash,
+  digestOf,
+  findByDigest,
+  type DigestEntry,
+  type KeyDigest,
+} from '../auth/authenticators/api-key.js';
 import { z } from 'zod';
 import type { Logger } from '../observability/log.js';
 import type { Store, Unsubscribe } from '../store/types.js';
@@ -32,11 +38,11 @@ export type PersonalTokenRecord = z.infer<typeof personalTokenSchema>;
 
 export interface PersonalTokenEntry {
   readonly record: PersonalTokenRecord;
-  readonly digest: Buffer;
+  readonly digest: KeyDigest;
 }
 
 export class PersonalTokenIndex {
-  private readonly byDigest = new Map<string, PersonalTokenEntry>();
+  private readonly byDigest = new Map<KeyDigest, DigestEntry<PersonalTokenEntry>>();
   private readonly byId = new Map<string, PersonalTokenEntry>();
   private unsubscribe: Unsubscribe | undefined;
   private resync: NodeJS.Timeout | undefined;
@@ -54,9 +60,7 @@ export class PersonalTokenIndex {
 
   /** The entry of a presented token, if one is live in the index (expiry is the caller's check). */
   find(token: string): PersonalTokenEntry | undefined {
-    const digest = createHash('sha256').update(token, 'utf8').digest();
-    const entry = this.byDigest.get(digest.toString('hex'));
-    return entry && timingSafeEqual(entry.digest, digest) ? entry : undefined;
+    return findByDigest(this.byDigest, digestOf(token));
   }
 
   get(id: string): PersonalTokenEntry | undefined {
@@ -71,9 +75,9 @@ export class PersonalTokenIndex {
 
   upsert(record: PersonalTokenRecord): void {
     this.remove(record.id);
-    const hex = record.hash.slice('sha256:'.length);
-    const entry = { record, digest: Buffer.from(hex, 'hex') };
-    this.byDigest.set(hex, entry);
+    const digest = digestFromHash(record.hash);
+    const entry = { record, digest };
+    this.byDigest.set(digest, { digest, value: entry });
     this.byId.set(record.id, entry);
   }
 
@@ -81,7 +85,7 @@ export class PersonalTokenIndex {
     const entry = this.byId.get(id);
     if (!entry) return;
     this.byId.delete(id);
-    this.byDigest.delete(entry.digest.toString('hex'));
+    this.byDigest.delete(entry.digest);
   }
 
   /** Forgets tokens that expired (the store drops their documents by TTL). */

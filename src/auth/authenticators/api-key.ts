@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { constantTimeEqual } from '../constant-time.js';
 import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
 import { looksLikeJwt, type RequestCredentials } from '../credentials.js';
 import type { Identity } from '../types.js';
@@ -12,29 +13,60 @@ export interface ApiKeyRecord {
 }
 
 /**
+ * A key's SHA-256 digest as a 32-character latin1 string: the cheapest form to compute
+ * (no Buffer allocation) and to use as a map key.
+ */
+export type KeyDigest = string;
+
+export function digestOf(key: string): KeyDigest {
+  return hash('sha256', key, 'binary');
+}
+
+/** `sha256:<hex>` as stored in config and in the store → KeyDigest. */
+export function digestFromHash(stored: string): KeyDigest {
+  return Buffer.from(stored.slice('sha256:'.length), 'hex').toString('latin1');
+}
+
+/**
  * Where keys come from: the config file (static) or the control plane's store (kept in
  * memory and refreshed by change notifications). `find` must answer from memory.
  */
 export interface ApiKeySource {
-  find(digest: Buffer): ApiKeyRecord | undefined;
+  find(digest: KeyDigest): ApiKeyRecord | undefined;
+}
+
+/** A map entry keeps the stored digest so the final comparison is against it, not the probe. */
+export interface DigestEntry<T> {
+  readonly digest: KeyDigest;
+  readonly value: T;
+}
+
+/**
+ * Looks a digest up in a map and confirms it with a constant-time comparison against the
+ * stored digest. The map read compares digests of the caller's own guess, which reveals
+ * nothing about a stored key (SHA-256 is preimage resistant); the comparison decides.
+ */
+export function findByDigest<T>(
+  map: ReadonlyMap<KeyDigest, DigestEntry<T>>,
+  digest: KeyDigest,
+): T | undefined {
+  const entry = map.get(digest);
+  return entry !== undefined && constantTimeEqual(entry.digest, digest) ? entry.value : undefined;
 }
 
 /** Keys known up front (the config file). Lookup is a map read on the digest. */
 export class StaticApiKeySource implements ApiKeySource {
-  private readonly byDigest = new Map<string, { digest: Buffer; record: ApiKeyRecord }>();
+  private readonly byDigest = new Map<KeyDigest, DigestEntry<ApiKeyRecord>>();
 
   constructor(keys: readonly (ApiKeyRecord & { hash: string })[]) {
     for (const key of keys) {
-      const hex = key.hash.slice('sha256:'.length);
-      this.byDigest.set(hex, { digest: Buffer.from(hex, 'hex'), record: key });
+      const digest = digestFromHash(key.hash);
+      this.byDigest.set(digest, { digest, value: key });
     }
   }
 
-  find(digest: Buffer): ApiKeyRecord | undefined {
-    const entry = this.byDigest.get(digest.toString('hex'));
-    // The map read compares digests of the caller's own guess, which reveals nothing about
-    // a stored key; the constant-time comparison makes the final decision regardless.
-    return entry && timingSafeEqual(entry.digest, digest) ? entry.record : undefined;
+  find(digest: KeyDigest): ApiKeyRecord | undefined {
+    return findByDigest(this.byDigest, digest);
   }
 }
 
@@ -90,7 +122,7 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): 
     authenticate(credentials) {
       const key = presentedKey(credentials, options);
       if (key === undefined) return NOT_MINE;
-      const digest = hash('sha256', key, 'buffer');
+      const digest = digestOf(key);
       for (const source of options.sources) {
         const record = source.find(digest);
         if (record) return authenticatedAs(record);

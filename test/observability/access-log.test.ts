@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../src/observability/log.js';
+import { AccessLog, type AccessRecord } from '../../src/observability/access-log.js';
+import { CapturedLog } from '../helpers/gatehouse.js';
+
+const record = (path: string): AccessRecord => ({
+  requestId: 'req-1',
+  method: 'GET',
+  path,
+  status: 200,
+  durationMs: 1.5,
+  deployment: 'dep',
+  node: 'http://127.0.0.1:9001',
+  upstreamMs: 0.75,
+  retried: false,
+  remote: '::1',
+});
+
+describe('AccessLog', () => {
+  it('writes valid JSON lines whatever the path contains, in the shape of the other log lines', () => {
+    const log = new CapturedLog();
+    const access = new AccessLog(createLogger('info', log.stream));
+    const paths = ['/plain/path', '/with "quotes"', '/back\\slash', '/ctl\u0001char', '/é/李/\u2028', ''];
+    for (const path of paths) access.write(record(path));
+    access.flush();
+    assert.equal(log.lines.length, paths.length);
+    log.lines.forEach((line, i) => {
+      assert.equal(line.path, paths[i]);
+      assert.equal(line.level, 'info');
+      assert.equal(line.log, 'access');
+      assert.equal(line.msg, 'request');
+      assert.equal(line.service, 'gatehouse');
+      assert.equal(line.status, 200);
+      assert.equal(line.upstreamMs, 0.75);
+      assert.equal(line.retried, undefined, 'retried appears only when true');
+      assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+  });
+
+  it('batches lines and flushes them within 250 ms', async () => {
+    const log = new CapturedLog();
+    const access = new AccessLog(createLogger('info', log.stream));
+    access.write(record('/a'));
+    assert.equal(log.lines.length, 0, 'held in the batch');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(log.lines.length, 1);
+  });
+
+  it('is disabled when the log level is above info', () => {
+    const log = new CapturedLog();
+    assert.equal(new AccessLog(createLogger('warn', log.stream)).enabled, false);
+    assert.equal(new AccessLog(createLogger('info', log.stream)).enabled, true);
+  });
+});
