@@ -278,7 +278,7 @@ describe('gatehouse check-config', () => {
   it('exits 0 for a valid file and prints a summary', () => {
     const result = cli('check-config', 'config/gatehouse.yaml');
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /OK \(1 infrastructure\(s\), 1 service\(s\), 1 deployment\(s\)\)/);
+    assert.match(result.stdout, /OK \(1 infrastructure\(s\), 2 service\(s\), 2 deployment\(s\)\)/);
   });
 
   it('exits 1 and lists every problem with its key path', () => {
