@@ -27,14 +27,22 @@ const ref = (id: string): DocumentRef<z.infer<typeof infrastructureRecordSchema>
   kind: 'infrastructure',
 });
 
-export function infrastructureEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
-  /** The infrastructure if the caller may see it; 404 otherwise. */
-  const visible = async (principal: Parameters<typeof seesInfrastructure>[0], id: string) => {
-    const entry = await catalog.infrastructure(id);
-    if (!entry) throw notFound('infrastructure', id);
-    mustSee(seesInfrastructure(principal, entry.value), 'infrastructure', id);
-    return entry;
-  };
+/** The infrastructure if the caller may see it; 404 otherwise (as for a missing one). */
+export async function visibleInfrastructure(
+  { catalog }: Pick<ApiDeps, 'catalog'>,
+  principal: Parameters<typeof seesInfrastructure>[0],
+  id: string,
+) {
+  const entry = await catalog.infrastructure(id);
+  if (!entry) throw notFound('infrastructure', id);
+  mustSee(seesInfrastructure(principal, entry.value), 'infrastructure', id);
+  return entry;
+}
+
+export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
+  const { ctx, catalog } = deps;
+  const visible = (principal: Parameters<typeof seesInfrastructure>[0], id: string) =>
+    visibleInfrastructure(deps, principal, id);
   return [
     endpoint({
       method: 'get',

@@ -8,11 +8,13 @@ import { idSchema } from '../../../config/schema-common.js';
 import { COLLECTIONS, infrastructureRecordSchema, serviceRecordSchema } from '../../model.js';
 import { authorize, INFRASTRUCTURE_PRIVILEGES, SERVICE_PRIVILEGES } from '../../permissions.js';
 import { updateDocument } from '../../repository/writes.js';
-import { allow, infrastructureFacts, mustSee, seesInfrastructure, serviceFacts } from '../access.js';
+import type { Principal } from '../../permissions.js';
+import { allow, infrastructureFacts, serviceFacts } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
-import { notFound, readOnly } from '../errors.js';
+import { readOnly } from '../errors.js';
 import { responses } from '../schemas.js';
+import { visibleInfrastructure } from './infrastructures.js';
 import { visibleService } from './services.js';
 
 const grants = <P extends readonly [string, ...string[]]>(privileges: P) =>
@@ -28,13 +30,8 @@ const dedupe = <T extends string>(map: Readonly<Record<string, readonly T[]>>): 
   Object.fromEntries(Object.entries(map).map(([group, list]) => [group, [...new Set(list)]]));
 
 export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
-  const { ctx, catalog } = deps;
-  const infrastructure = async (principal: Parameters<typeof seesInfrastructure>[0], id: string) => {
-    const entry = await catalog.infrastructure(id);
-    if (!entry) throw notFound('infrastructure', id);
-    mustSee(seesInfrastructure(principal, entry.value), 'infrastructure', id);
-    return entry;
-  };
+  const { ctx } = deps;
+  const infrastructure = (principal: Principal, id: string) => visibleInfrastructure(deps, principal, id);
   return [
     endpoint({
       method: 'get',
