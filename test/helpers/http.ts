@@ -1,4 +1,9 @@
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest,
+  type RequestOptions as RequestOptionsOfHttp,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 import { connect } from 'node:net';
 
 export interface SimpleResponse {
@@ -17,34 +22,36 @@ export interface RequestOptions {
   readonly agent?: false;
 }
 
+/** node:http options for one request on a fresh connection, the path byte for byte as given. */
+function requestOptionsFor(url: URL, path: string, options: RequestOptions): RequestOptionsOfHttp {
+  return {
+    host: url.hostname,
+    port: url.port,
+    method: options.method ?? 'GET',
+    path,
+    headers: options.headers,
+    agent: false,
+  };
+}
+
 /** One HTTP request with node:http, the path sent byte for byte as given. */
 export function send(baseUrl: string, path: string, options: RequestOptions = {}): Promise<SimpleResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: options.method ?? 'GET',
-        path,
-        headers: options.headers as OutgoingHttpHeaders,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text,
-            json: <T>() => JSON.parse(text) as T,
-          });
+    const req = httpRequest(requestOptionsFor(url, path, options), (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json: <T>() => JSON.parse(text) as T,
         });
-        res.on('error', reject);
-      },
-    );
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(options.body);
   });
@@ -150,25 +157,15 @@ export function requestOutcome(
         error: error ? String((error as NodeJS.ErrnoException).code ?? error.message) : undefined,
       });
     };
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: options.method ?? 'GET',
-        path,
-        headers: options.headers as OutgoingHttpHeaders,
-        agent: false,
-      },
-      (res) => {
-        status = res.statusCode ?? 0;
-        headers = res.headers;
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('end', () => finish(res.complete ? 'complete' : 'aborted'));
-        res.on('aborted', () => finish('aborted'));
-        res.on('error', (err) => finish('aborted', err));
-        res.on('close', () => finish(res.complete ? 'complete' : 'aborted'));
-      },
-    );
+    const req = httpRequest(requestOptionsFor(url, path, options), (res) => {
+      status = res.statusCode ?? 0;
+      headers = res.headers;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => finish(res.complete ? 'complete' : 'aborted'));
+      res.on('aborted', () => finish('aborted'));
+      res.on('error', (err) => finish('aborted', err));
+      res.on('close', () => finish(res.complete ? 'complete' : 'aborted'));
+    });
     req.on('error', (err) => finish('aborted', err));
     req.end(options.body);
   });
