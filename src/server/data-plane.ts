@@ -110,14 +110,15 @@ export class DataPlane {
         });
     });
 
-    const routed = this.route(plan, req, requestId);
+    const routed = this.route(plan, req);
     if (routed instanceof GatehouseError) {
       this.reject(res, routed, requestId, req);
       return;
     }
     deployment = routed.deployment;
-    const admission = routed.deployment.gate.admit(req);
     const proceed = (result: Admission): void => {
+      // An admission that needed to wait may finish after the client left.
+      if (res.destroyed) return;
       if (!result.allowed) {
         this.reject(res, result.error, requestId, req);
         return;
@@ -130,19 +131,27 @@ export class DataPlane {
         this.reject(res, new GatehouseError('internal_error'), requestId, req);
       }
     };
-    if (admission instanceof Promise) {
-      admission.then(proceed, (err: unknown) => {
-        services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
-        this.reject(res, new GatehouseError('auth_unavailable'), requestId, req);
-      });
-    } else proceed(admission);
+    const failed = (err: unknown): void => {
+      // Fail closed: an authentication bug or an unreachable dependency is 503, never "allow".
+      services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
+      if (!res.destroyed) this.reject(res, new GatehouseError('auth_unavailable'), requestId, req);
+    };
+    let admission: ReturnType<CompiledDeployment['gate']['admit']>;
+    try {
+      admission = routed.deployment.gate.admit(req);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (admission instanceof Promise) admission.then(proceed, failed);
+    else proceed(admission);
   };
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     socket.on('error', () => socket.destroy());
     const plan = this.services.plans.current;
-    const routed = this.route(plan, req, requestId);
+    const routed = this.route(plan, req);
     if (routed instanceof GatehouseError) {
       sendErrorOnSocket(socket, routed, requestId);
       return;
@@ -190,11 +199,7 @@ export class DataPlane {
     else admit(admission);
   };
 
-  private route(
-    plan: RuntimePlan | undefined,
-    req: IncomingMessage,
-    _requestId: string,
-  ): Routed | GatehouseError {
+  private route(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
     if (!plan) return new GatehouseError('unavailable');
     const target = parseRequestTarget(req.url ?? '');
     if (!target)
