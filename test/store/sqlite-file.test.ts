@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { StoreClosedError, StoreUnavailableError } from '../../src/store/errors.js';
 import { DATABASE_FILE, openSqliteFile } from '../../src/store/sqlite-db.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { waitFor } from './fixture.js';
-import { sqliteOptions, tempDir } from './sqlite-fixture.js';
+import { sqliteOptions, suiteTempDirs } from './sqlite-fixture.js';
 
 describe('SQLite file, pragmas and housekeeping', () => {
-  const dirs: string[] = [];
-  const dir = () => {
-    const d = tempDir();
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = suiteTempDirs();
 
   it('creates a private folder and file with WAL and synchronous=FULL', async () => {
     const data = join(dir(), 'nested', 'data');

@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,20 @@ import { StoreSet, type StoreFixture } from './fixture.js';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
+}
+
+/**
+ * A temp-folder factory for one suite: every folder it made is removed after the suite.
+ * Call at describe level (it registers the `after` hook).
+ */
+export function suiteTempDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
 }
 
 export function sqliteOptions(

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { StoreSchemaError } from '../../src/store/errors.js';
 import { openSqliteFile } from '../../src/store/sqlite-db.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../src/store/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { sqliteOptions, tempDir } from './sqlite-fixture.js';
+import { sqliteOptions, suiteTempDirs } from './sqlite-fixture.js';
 
 describe('SQLite schema migrations', () => {
-  const dirs: string[] = [];
-  const dir = () => {
-    const d = tempDir();
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = suiteTempDirs();
   const clock = new ManualClock();
 
   it('creates the latest schema in a new database', async () => {
