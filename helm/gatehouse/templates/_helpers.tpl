@@ -1,0 +1,147 @@
+{{/*
+Names, labels, the image reference, the rendered Gatehouse configuration and the
+chart's refusals. test/packaging/chart-model.ts mirrors gatehouse.fullname and
+gatehouse.config; keep the two in step.
+*/}}
+
+{{- define "gatehouse.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gatehouse.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "gatehouse.redisName" -}}
+{{- printf "%s-redis" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gatehouse.adminServiceName" -}}
+{{- printf "%s-admin" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gatehouse.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "gatehouse.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "gatehouse.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gatehouse.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "gatehouse.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "gatehouse.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gatehouse
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "gatehouse.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The store type the configuration ends up with. */}}
+{{- define "gatehouse.storeType" -}}
+{{- if .Values.redis.enabled -}}
+redis
+{{- else -}}
+{{- $store := default dict .Values.config.store -}}
+{{- default "sqlite" $store.type -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Gatehouse configuration file: .Values.config, with `store` filled in for the
+bundled Redis (type, url unless given) and the password reference when
+redis.auth.existingSecret is set and the config names no password.
+*/}}
+{{- define "gatehouse.config" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- if .Values.redis.enabled -}}
+{{- $store := default dict $config.store -}}
+{{- $redis := default dict $store.redis -}}
+{{- $_ := set $store "type" "redis" -}}
+{{- if not $redis.url -}}
+{{- $_ := set $redis "url" (printf "redis://%s:6379/0" (include "gatehouse.redisName" .)) -}}
+{{- end -}}
+{{- $_ := set $store "redis" $redis -}}
+{{- $_ := set $config "store" $store -}}
+{{- end -}}
+{{- if and .Values.redis.auth.existingSecret (eq (include "gatehouse.storeType" .) "redis") -}}
+{{- $store := $config.store -}}
+{{- $redis := default dict $store.redis -}}
+{{- if not (hasKey $redis "password") -}}
+{{- $_ := set $redis "password" (dict "env" "GATEHOUSE_REDIS_PASSWORD") -}}
+{{- end -}}
+{{- $_ := set $store "redis" $redis -}}
+{{- end -}}
+{{- toYaml $config -}}
+{{- end -}}
+
+{{- define "gatehouse.dataPlanePort" -}}
+{{- $server := default dict .Values.config.server -}}
+{{- $listener := default dict $server.dataPlane -}}
+{{- default 8080 $listener.port -}}
+{{- end -}}
+
+{{- define "gatehouse.adminPort" -}}
+{{- $server := default dict .Values.config.server -}}
+{{- $listener := default dict $server.admin -}}
+{{- default 9090 $listener.port -}}
+{{- end -}}
+
+{{/*
+What the chart refuses. Every message says what to change. Included by every
+workload template so that `helm template` fails before anything is applied.
+*/}}
+{{- define "gatehouse.validate" -}}
+{{- if not (has .Values.mode (list "standalone" "sidecar")) -}}
+{{- fail (printf "mode must be standalone or sidecar, not %q" .Values.mode) -}}
+{{- end -}}
+{{- $store := include "gatehouse.storeType" . -}}
+{{- if and (eq .Values.mode "standalone") (ne $store "redis") (or (gt (int .Values.replicaCount) 1) .Values.autoscaling.enabled) -}}
+{{- fail (printf "replicaCount %v / autoscaling.enabled %v need the Redis store: with store.type %s every replica would keep its own state (tokens, revocations, admin-API objects). Set config.store.type: redis (external Redis) or redis.enabled: true" .Values.replicaCount .Values.autoscaling.enabled $store) -}}
+{{- end -}}
+{{- if and .Values.redis.enabled (not (has .Values.redis.appendfsync (list "everysec" "always"))) -}}
+{{- fail "redis.appendfsync must be everysec or always: Gatehouse needs an append-only file" -}}
+{{- end -}}
+{{- $server := default dict .Values.config.server -}}
+{{- $admin := default dict $server.admin -}}
+{{- $adminHost := default "127.0.0.1" $admin.host -}}
+{{- if or (hasPrefix "127." $adminHost) (eq $adminHost "localhost") (eq $adminHost "::1") -}}
+{{- fail (printf "config.server.admin.host is %s: the kubelet's probes and Prometheus cannot reach a loopback listener. Use 0.0.0.0 (the admin Service stays ClusterIP; see networkPolicy.adminFrom)" $adminHost) -}}
+{{- end -}}
+{{- if eq (include "gatehouse.dataPlanePort" .) (include "gatehouse.adminPort" .) -}}
+{{- fail "config.server.dataPlane.port and config.server.admin.port must differ" -}}
+{{- end -}}
+{{- $shutdown := default dict $server.shutdown -}}
+{{- $drainMs := add (default 0 $shutdown.readinessDelayMs) (ternary 25000 $shutdown.drainTimeoutMs (not (hasKey $shutdown "drainTimeoutMs"))) -}}
+{{- $neededSec := add .Values.preStopSleepSeconds (div (add $drainMs 999) 1000) -}}
+{{- if le (int .Values.terminationGracePeriodSeconds) (int $neededSec) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must exceed preStopSleepSeconds + readinessDelayMs + drainTimeoutMs (%v s): the kubelet would kill Gatehouse mid-drain" .Values.terminationGracePeriodSeconds $neededSec) -}}
+{{- end -}}
+{{- if and (eq .Values.mode "sidecar") .Values.sidecar.apiNode.enabled (not .Values.sidecar.apiNode.image.repository) -}}
+{{- fail "mode sidecar with sidecar.apiNode.enabled needs sidecar.apiNode.image.repository (or set sidecar.apiNode.enabled: false and include the gatehouse.sidecar template in your own workload)" -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,220 @@
+/**
+ * The Helm chart (helm/gatehouse) as the tests see it without a `helm` binary: values
+ * loading and merging, and mirrors of the few template functions whose output the
+ * tests run: `gatehouse.fullname` and `gatehouse.config` (_helpers.tpl), the
+ * /etc/gatehouse layout of the projected volume (`gatehouse.volumes`, _pod.tpl) and
+ * the chart's refusals (`gatehouse.validate`). Where helm is installed,
+ * check-rendered.ts compares these mirrors with `helm template`'s output.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHART_DIR = join(ROOT, 'helm/gatehouse');
+export const EXAMPLES_DIR = join(ROOT, 'examples/helm');
+
+export type Values = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Helm's coalescing of a values file over the defaults: maps merge, anything else replaces, null deletes. */
+export function mergeValues(base: Values, override: Values): Values {
+  const out: Values = structuredClone(base);
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete out[key];
+    else if (isObject(value) && isObject(out[key])) out[key] = mergeValues(out[key], value);
+    else out[key] = structuredClone(value);
+  }
+  return out;
+}
+
+export function readYamlFile(path: string): Values {
+  const parsed: unknown = parse(readFileSync(path, 'utf8'));
+  if (!isObject(parsed)) throw new Error(`${path} is not a YAML mapping`);
+  return parsed;
+}
+
+export function defaultValues(): Values {
+  return readYamlFile(join(CHART_DIR, 'values.yaml'));
+}
+
+/** The example values files (examples/helm/*.yaml), by file name. */
+export function exampleValueFiles(): string[] {
+  return readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+}
+
+/** values.yaml with one example file (or an object) merged over it, as `helm -f` does. */
+export function valuesWith(override: string | Values): Values {
+  const layer = typeof override === 'string' ? readYamlFile(join(EXAMPLES_DIR, override)) : override;
+  return mergeValues(defaultValues(), layer);
+}
+
+/** Reads a nested value: at(values, 'redis', 'auth', 'existingSecret'). */
+export function at(values: unknown, ...path: string[]): unknown {
+  let current: unknown = values;
+  for (const key of path) {
+    if (!isObject(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+const CHART_NAME = 'gatehouse';
+
+function trimName(name: string): string {
+  return name.slice(0, 63).replace(/-+$/, '');
+}
+
+/** Mirror of gatehouse.fullname. */
+export function fullname(values: Values, release: string): string {
+  const override = at(values, 'fullnameOverride');
+  if (typeof override === 'string' && override !== '') return trimName(override);
+  const nameOverride = at(values, 'nameOverride');
+  const name = typeof nameOverride === 'string' && nameOverride !== '' ? nameOverride : CHART_NAME;
+  return trimName(release.includes(name) ? release : `${release}-${name}`);
+}
+
+/** Mirror of gatehouse.storeType. */
+export function storeType(values: Values): string {
+  if (at(values, 'redis', 'enabled') === true) return 'redis';
+  const type = at(values, 'config', 'store', 'type');
+  return typeof type === 'string' && type !== '' ? type : 'sqlite';
+}
+
+/** Mirror of gatehouse.config: the Gatehouse configuration the ConfigMap holds. */
+export function renderConfig(values: Values, release: string): Record<string, unknown> {
+  const config = structuredClone((at(values, 'config') ?? {}) as Record<string, unknown>);
+  if (at(values, 'redis', 'enabled') === true) {
+    const store = (config.store ?? {}) as Record<string, unknown>;
+    const redis = (store.redis ?? {}) as Record<string, unknown>;
+    store.type = 'redis';
+    if (!redis.url) redis.url = `redis://${trimName(`${fullname(values, release)}-redis`)}:6379/0`;
+    store.redis = redis;
+    config.store = store;
+  }
+  if (at(values, 'redis', 'auth', 'existingSecret') && storeType(values) === 'redis') {
+    const store = config.store as Record<string, unknown>;
+    const redis = (store.redis ?? {}) as Record<string, unknown>;
+    if (!('password' in redis)) redis.password = { env: 'GATEHOUSE_REDIS_PASSWORD' };
+    store.redis = redis;
+  }
+  return config;
+}
+
+/** One file of the projected /etc/gatehouse volume and where it comes from. */
+export interface ProjectedFile {
+  readonly path: string;
+  readonly secretName?: string;
+  readonly key: string;
+  readonly optional?: boolean;
+}
+
+interface TlsBlock {
+  readonly enabled?: boolean;
+  readonly secretName?: string;
+  readonly clientCaSecretName?: string;
+  readonly crlSecretName?: string;
+}
+
+function certFiles(folder: string, role: string, tls: TlsBlock): ProjectedFile[] {
+  const secretName = tls.secretName ?? '';
+  const files: ProjectedFile[] = [
+    { path: `${folder}/${role}.crt`, secretName, key: 'tls.crt' },
+    { path: `${folder}/${role}.key`, secretName, key: 'tls.key' },
+    tls.clientCaSecretName
+      ? { path: `${folder}/ca.crt`, secretName: tls.clientCaSecretName, key: 'ca.crt' }
+      : { path: `${folder}/ca.crt`, secretName, key: 'ca.crt', optional: true },
+  ];
+  if (tls.crlSecretName)
+    files.push({ path: `${folder}/crl.pem`, secretName: tls.crlSecretName, key: 'crl.pem' });
+  return files;
+}
+
+/** Mirror of the gatehouse-config projected volume: every file under /etc/gatehouse but gatehouse.yaml. */
+export function projectedSecretFiles(values: Values): ProjectedFile[] {
+  const files: ProjectedFile[] = [];
+  for (const entry of (at(values, 'secretFiles') ?? []) as {
+    name: string;
+    secretName: string;
+    items: { key: string; path?: string }[];
+  }[])
+    for (const item of entry.items)
+      files.push({
+        path: `secrets/${entry.name}/${item.path ?? item.key}`,
+        secretName: entry.secretName,
+        key: item.key,
+      });
+  for (const [listener, folder] of [
+    ['admin', 'admin'],
+    ['dataPlane', 'data-plane'],
+  ] as const) {
+    const tls = (at(values, 'tls', listener) ?? {}) as TlsBlock;
+    if (tls.enabled) files.push(...certFiles(`tls/${folder}`, 'server', tls));
+  }
+  for (const upstream of (at(values, 'tls', 'upstreams') ?? []) as {
+    infrastructure: string;
+    secretName: string;
+  }[])
+    files.push(
+      ...certFiles(`tls/upstreams/${upstream.infrastructure}`, 'client', { secretName: upstream.secretName }),
+    );
+  return files;
+}
+
+function numberAt(values: Values, fallback: number, ...path: string[]): number {
+  const value = at(values, ...path);
+  return typeof value === 'number' ? value : fallback;
+}
+
+/** Mirror of gatehouse.validate: the message of the first refusal, or null. */
+export function chartRefusal(values: Values): string | null {
+  const mode = at(values, 'mode');
+  if (mode !== 'standalone' && mode !== 'sidecar') return `mode must be standalone or sidecar`;
+  const store = storeType(values);
+  const replicas = numberAt(values, 1, 'replicaCount');
+  const autoscaling = at(values, 'autoscaling', 'enabled') === true;
+  if (mode === 'standalone' && store !== 'redis' && (replicas > 1 || autoscaling))
+    return `replicaCount ${replicas} / autoscaling.enabled ${String(autoscaling)} need the Redis store`;
+  if (
+    at(values, 'redis', 'enabled') === true &&
+    !['everysec', 'always'].includes(String(at(values, 'redis', 'appendfsync')))
+  )
+    return 'redis.appendfsync must be everysec or always';
+  const configuredHost = at(values, 'config', 'server', 'admin', 'host');
+  const adminHost =
+    typeof configuredHost === 'string' && configuredHost !== '' ? configuredHost : '127.0.0.1';
+  if (adminHost.startsWith('127.') || adminHost === 'localhost' || adminHost === '::1')
+    return `config.server.admin.host is ${adminHost}`;
+  if (dataPlanePort(values) === adminPort(values))
+    return 'config.server.dataPlane.port and config.server.admin.port must differ';
+  const readinessDelayMs = numberAt(values, 0, 'config', 'server', 'shutdown', 'readinessDelayMs');
+  const drainTimeoutMs = numberAt(values, 25_000, 'config', 'server', 'shutdown', 'drainTimeoutMs');
+  const needed =
+    numberAt(values, 0, 'preStopSleepSeconds') + Math.ceil((readinessDelayMs + drainTimeoutMs) / 1000);
+  if (numberAt(values, 0, 'terminationGracePeriodSeconds') <= needed)
+    return `terminationGracePeriodSeconds must exceed preStopSleepSeconds + readinessDelayMs + drainTimeoutMs (${needed} s)`;
+  if (
+    mode === 'sidecar' &&
+    at(values, 'sidecar', 'apiNode', 'enabled') === true &&
+    !at(values, 'sidecar', 'apiNode', 'image', 'repository')
+  )
+    return 'mode sidecar with sidecar.apiNode.enabled needs sidecar.apiNode.image.repository';
+  if (at(values, 'redis', 'enabled') === true && !at(values, 'redis', 'auth', 'existingSecret'))
+    return 'redis.enabled needs redis.auth.existingSecret';
+  return null;
+}
+
+/** Mirror of gatehouse.dataPlanePort / gatehouse.adminPort: the container ports. */
+export function dataPlanePort(values: Values): number {
+  return numberAt(values, 8080, 'config', 'server', 'dataPlane', 'port');
+}
+
+export function adminPort(values: Values): number {
+  return numberAt(values, 9090, 'config', 'server', 'admin', 'port');
+}
