@@ -190,15 +190,16 @@ export function chartRefusal(values: Values): string | null {
   const adminHost =
     typeof configuredHost === 'string' && configuredHost !== '' ? configuredHost : '127.0.0.1';
   if (adminHost.startsWith('127.') || adminHost === 'localhost' || adminHost === '::1')
-    return `config.server.admin.host is ${adminHost}`;
+    return `config.server.admin.host is ${adminHost}: the kubelet's probes and Prometheus cannot reach a loopback listener`;
   if (dataPlanePort(values) === adminPort(values))
     return 'config.server.dataPlane.port and config.server.admin.port must differ';
   const readinessDelayMs = numberAt(values, 0, 'config', 'server', 'shutdown', 'readinessDelayMs');
   const drainTimeoutMs = numberAt(values, 25_000, 'config', 'server', 'shutdown', 'drainTimeoutMs');
   const needed =
     numberAt(values, 0, 'preStopSleepSeconds') + Math.ceil((readinessDelayMs + drainTimeoutMs) / 1000);
-  if (numberAt(values, 0, 'terminationGracePeriodSeconds') <= needed)
-    return `terminationGracePeriodSeconds must exceed preStopSleepSeconds + readinessDelayMs + drainTimeoutMs (${needed} s)`;
+  const grace = numberAt(values, 0, 'terminationGracePeriodSeconds');
+  if (grace <= needed)
+    return `terminationGracePeriodSeconds (${grace}) must exceed preStopSleepSeconds + readinessDelayMs + drainTimeoutMs (${needed} s)`;
   if (
     mode === 'sidecar' &&
     at(values, 'sidecar', 'apiNode', 'enabled') === true &&

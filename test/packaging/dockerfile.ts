@@ -11,17 +11,18 @@ import { ROOT } from './chart-model.js';
 
 export const DOCKERFILE_PATH = join(ROOT, 'Dockerfile');
 
+export interface CopyInstruction {
+  readonly from: string | null;
+  readonly sources: readonly string[];
+  readonly destination: string;
+}
+
 export interface Stage {
   readonly name: string | null;
   /** The FROM image with ARG defaults substituted. */
   readonly image: string;
   readonly instructions: readonly Instruction[];
-}
-
-export interface CopyInstruction {
-  readonly from: string | null;
-  readonly sources: readonly string[];
-  readonly destination: string;
+  readonly copies: readonly CopyInstruction[];
 }
 
 export interface ImageSpec {
@@ -51,6 +52,15 @@ function flagsOf(instruction: Instruction): Flag[] {
   return instruction instanceof ModifiableInstruction ? instruction.getFlags() : [];
 }
 
+function copyOf(instruction: Instruction): CopyInstruction {
+  const paths = instruction.getArguments().map((a) => a.getValue());
+  const from =
+    flagsOf(instruction)
+      .find((f) => f.getName() === 'from')
+      ?.getValue() ?? null;
+  return { from, sources: paths.slice(0, -1), destination: paths.at(-1) ?? '' };
+}
+
 function argsText(instruction: Instruction): string {
   return instruction.getArgumentsContent() ?? '';
 }
@@ -72,7 +82,12 @@ export function readDockerfile(path = DOCKERFILE_PATH): ImageSpec {
   const dockerfile = DockerfileParser.parse(text);
   const globalArgs: Record<string, string> = {};
   for (const arg of dockerfile.getInitialARGs()) Object.assign(globalArgs, keyValues(argsText(arg)));
-  const stages: { name: string | null; image: string; instructions: Instruction[] }[] = [];
+  const stages: {
+    name: string | null;
+    image: string;
+    instructions: Instruction[];
+    copies: CopyInstruction[];
+  }[] = [];
   for (const instruction of dockerfile.getInstructions()) {
     if (instruction.getKeyword() === 'FROM') {
       const [image = '', as, name] = instruction.getArguments().map((a) => a.getValue());
@@ -83,8 +98,12 @@ export function readDockerfile(path = DOCKERFILE_PATH): ImageSpec {
           (_m, a?: string, b?: string) => globalArgs[a ?? b ?? ''] ?? '',
         ),
         instructions: [],
+        copies: [],
       });
-    } else stages.at(-1)?.instructions.push(instruction);
+    } else {
+      stages.at(-1)?.instructions.push(instruction);
+      if (instruction.getKeyword() === 'COPY') stages.at(-1)?.copies.push(copyOf(instruction));
+    }
   }
   const final = stages.at(-1);
   if (!final) throw new Error('the Dockerfile has no FROM');
@@ -110,14 +129,7 @@ export function readDockerfile(path = DOCKERFILE_PATH): ImageSpec {
     volumes: all('VOLUME').flatMap((i) => jsonArray(argsText(i), 'VOLUME')),
     exposed: all('EXPOSE').flatMap((i) => i.getArguments().map((a) => Number(a.getValue()))),
     healthcheck: { flags, cmd: jsonArray(health.slice(health.search(/\bCMD\s+\[/) + 3), 'HEALTHCHECK CMD') },
-    copies: all('COPY').map((i) => {
-      const paths = i.getArguments().map((a) => a.getValue());
-      const from =
-        flagsOf(i)
-          .find((f) => f.getName() === 'from')
-          ?.getValue() ?? null;
-      return { from, sources: paths.slice(0, -1), destination: paths.at(-1) ?? '' };
-    }),
+    copies: final.copies,
     labels: Object.assign({}, ...all('LABEL').map((i) => keyValues(argsText(i)))) as Record<string, string>,
   };
 }

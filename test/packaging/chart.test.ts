@@ -1,0 +1,268 @@
+/**
+ * The Helm chart without helm: values.yaml and every example against
+ * values.schema.json (ajv), the configuration each renders accepted by Gatehouse's
+ * own loader, and the invariants that matter (probe paths served, ports from the
+ * config, admin Service ClusterIP, the replica/SQLite refusal, shutdown timing, the
+ * image's command, no template reading a value values.yaml lacks, the generated
+ * README). `helm lint`/`helm template` run in CI where helm is installed (.ci/run).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import { send } from '../helpers/http.js';
+import { startGatehouse } from '../helpers/gatehouse.js';
+import {
+  CHART_DIR,
+  ROOT,
+  adminPort,
+  at,
+  chartRefusal,
+  dataPlanePort,
+  defaultValues,
+  exampleValueFiles,
+  projectedSecretFiles,
+  renderConfig,
+  valuesWith,
+  type Values,
+} from './chart-model.js';
+import { readDockerfile } from './dockerfile.js';
+
+const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const template = (name: string): string => readFileSync(join(CHART_DIR, 'templates', name), 'utf8');
+const allValues: [string, Values][] = [
+  ['values.yaml', defaultValues()],
+  ...exampleValueFiles().map((f): [string, Values] => [f, valuesWith(f)]),
+];
+
+function schemaErrors(values: Values): string[] {
+  return validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
+
+/** Secret file content a real Secret would hold: PEM keys for *.pem, random secrets otherwise. */
+function secretContent(path: string): string {
+  if (!path.endsWith('.pem')) return randomBytes(48).toString('base64');
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string;
+}
+
+/** Lays out /etc/gatehouse as the projected volume does and parses the config with Gatehouse's loader. */
+function loadRendered(values: Values): ReturnType<typeof parseConfig> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-chart-'));
+  try {
+    for (const file of projectedSecretFiles(values)) {
+      mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+      writeFileSync(join(dir, file.path), secretContent(file.path));
+    }
+    const env: Record<string, string> = {};
+    if (at(values, 'redis', 'auth', 'existingSecret')) env.GATEHOUSE_REDIS_PASSWORD = 'from-the-secret';
+    for (const e of (at(values, 'secretEnv') ?? []) as { name: string }[]) env[e.name] = 'from-the-secret';
+    return parseConfig(stringify(renderConfig(values, 'gatehouse')), {
+      source: 'configmap',
+      baseDir: dir,
+      env,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('helm chart values', () => {
+  it('values.yaml and every example values file pass values.schema.json', () => {
+    assert.ok(allValues.length >= 4, 'the examples are found');
+    for (const [name, values] of allValues) assert.deepEqual(schemaErrors(values), [], name);
+  });
+
+  it('the schema refuses typos and wrong types', () => {
+    const refused: [string, Values][] = [
+      ['a misspelt key', { replicaCont: 2 }],
+      ['a misspelt nested key', { persistence: { enabeld: true } }],
+      ['an admin Service of another type', { adminService: { type: 'LoadBalancer' } }],
+      ['an appendfsync without an append-only file', { redis: { appendfsync: 'no' } }],
+      ['an unknown mode', { mode: 'daemonset' }],
+      ['a digest that is not one', { image: { digest: 'latest' } }],
+      ['TLS without its Secret', { tls: { dataPlane: { enabled: true } } }],
+      ['a secret file without items', { secretFiles: [{ name: 'keys', secretName: 'k' }] }],
+    ];
+    for (const [what, layer] of refused) assert.notDeepEqual(schemaErrors(valuesWith(layer)), [], what);
+  });
+
+  it('every example renders a configuration Gatehouse accepts, its secret files where the chart mounts them', () => {
+    for (const [name, values] of allValues) {
+      const config = loadRendered(values);
+      assert.ok(config.server.admin.host === '0.0.0.0', `${name}: probes reach the admin listener`);
+      if (config.store.type === 'sqlite')
+        assert.ok(
+          config.store.sqlite.dataDir.startsWith('/var/lib/gatehouse/'),
+          `${name}: state on the volume`,
+        );
+    }
+  });
+
+  it('the bundled Redis fills in the store: its Service, and the password from redis.auth', () => {
+    const values = valuesWith('replicas-redis-values.yaml');
+    const config = loadRendered(values);
+    assert.equal(config.store.type, 'redis');
+    assert.equal(config.store.redis.url, 'redis://gatehouse-redis:6379/0');
+    assert.equal(config.store.redis.password, 'from-the-secret');
+    const redis = template('redis.yaml');
+    assert.match(redis, /^\s+appendonly yes$/m);
+    assert.match(redis, /^\s+appendfsync \{\{ \.Values\.redis\.appendfsync \}\}$/m);
+    assert.match(redis, /maxmemory-policy noeviction/);
+  });
+});
+
+describe('helm chart invariants', () => {
+  it('refuses several replicas or autoscaling on SQLite; accepts them on Redis', () => {
+    assert.match(chartRefusal(valuesWith({ replicaCount: 2 })) ?? '', /need the Redis store/);
+    assert.match(chartRefusal(valuesWith({ autoscaling: { enabled: true } })) ?? '', /need the Redis store/);
+    assert.equal(chartRefusal(valuesWith({ replicaCount: 2, config: { store: { type: 'redis' } } })), null);
+    for (const [name, values] of allValues) {
+      assert.equal(chartRefusal(values), null, name);
+      const replicated =
+        Number(at(values, 'replicaCount')) > 1 || at(values, 'autoscaling', 'enabled') === true;
+      if (replicated && at(values, 'mode') === 'standalone')
+        assert.equal(loadRendered(values).store.type, 'redis', `${name}: replicas share a Redis store`);
+    }
+    // The template holds the same rule (helm template exercises it in CI where helm exists).
+    assert.match(
+      template('_helpers.tpl'),
+      /\(ne \$store "redis"\) \(or \(gt \(int \.Values\.replicaCount\) 1\) \.Values\.autoscaling\.enabled\)/,
+    );
+  });
+
+  it('terminationGracePeriodSeconds exceeds the preStop pause plus the drain in every values file', () => {
+    for (const [name, values] of allValues) {
+      const config = loadRendered(values);
+      const needed =
+        Number(at(values, 'preStopSleepSeconds')) +
+        (config.server.shutdown.readinessDelayMs + config.server.shutdown.drainTimeoutMs) / 1000;
+      assert.ok(Number(at(values, 'terminationGracePeriodSeconds')) > needed, name);
+    }
+    assert.match(chartRefusal(valuesWith({ terminationGracePeriodSeconds: 30 })) ?? '', /must exceed/);
+  });
+
+  it('the probes ask the admin listener for paths it serves (a real Gatehouse with the chart default config)', async () => {
+    const pod = template('_pod.tpl');
+    const probePaths = [...pod.matchAll(/httpGet:\s+path: (\/\S+)\s+port: (\S+)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(probePaths, [
+      ['/healthz', 'admin'],
+      ['/healthz', 'admin'],
+      ['/readyz', 'admin'],
+    ]);
+    const config = renderConfig(defaultValues(), 'gatehouse') as {
+      store: { sqlite: Record<string, string> };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-probes-'));
+    config.store.sqlite.dataDir = dir;
+    const gh = await startGatehouse(config);
+    try {
+      assert.deepEqual((await send(gh.adminUrl, '/healthz')).json(), { status: 'ok' });
+      assert.deepEqual((await send(gh.adminUrl, '/readyz')).json(), { status: 'ready' });
+      assert.equal((await send(gh.url, '/readyz')).status, 404, 'not on the data plane');
+    } finally {
+      await gh.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('container ports come from the config, Services and probes use their names, the image exposes the defaults', () => {
+    const pod = template('_pod.tpl');
+    assert.match(pod, /name: http\s+containerPort: \{\{ include "gatehouse\.dataPlanePort" \. \}\}/);
+    assert.match(pod, /name: admin\s+containerPort: \{\{ include "gatehouse\.adminPort" \. \}\}/);
+    assert.match(template('_helpers.tpl'), /define "gatehouse\.dataPlanePort".*\n.*\.Values\.config\.server/);
+    assert.match(template('service.yaml'), /targetPort: http$/m);
+    assert.match(template('service-admin.yaml'), /targetPort: admin$/m);
+    const image = readDockerfile();
+    assert.deepEqual(image.exposed, [dataPlanePort(defaultValues()), adminPort(defaultValues())]);
+    assert.match(
+      chartRefusal(valuesWith({ config: { server: { admin: { port: 8080 } } } })) ?? '',
+      /must differ/,
+    );
+  });
+
+  it('the admin Service is always ClusterIP and no Ingress leads to it', () => {
+    const admin = template('service-admin.yaml');
+    assert.match(admin, /^ {2}type: ClusterIP$/m);
+    assert.doesNotMatch(admin, /type: \{\{/);
+    assert.match(template('ingress.yaml'), /port:\s+name: http$/m);
+    assert.doesNotMatch(template('ingress.yaml'), /adminServiceName|name: admin/);
+    assert.match(
+      chartRefusal(valuesWith({ config: { server: { admin: { host: '127.0.0.1' } } } })) ?? '',
+      /loopback/,
+    );
+  });
+
+  it("the chart runs the image's CMD and mounts the config where the CMD reads it", () => {
+    const args = /args: (\[.*\])/.exec(template('_pod.tpl'))?.[1];
+    assert.ok(args);
+    const image = readDockerfile();
+    assert.deepEqual(JSON.parse(args), image.cmd);
+    assert.match(template('_pod.tpl'), /mountPath: \/etc\/gatehouse\n\s+readOnly: true/);
+    assert.match(template('_pod.tpl'), new RegExp(`mountPath: ${image.volumes[0] ?? '?'}\\n`));
+  });
+
+  it('every .Values path a template reads exists in values.yaml', () => {
+    const values = defaultValues();
+    const missing: string[] = [];
+    for (const file of readdirSync(join(CHART_DIR, 'templates'))) {
+      for (const match of template(file).matchAll(/\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)) {
+        const path = (match[1] as string).slice(1).split('.');
+        let node: unknown = values;
+        for (const key of path) {
+          if (typeof node !== 'object' || node === null || !(key in node)) {
+            missing.push(`${file}: .Values.${path.join('.')}`);
+            break;
+          }
+          node = (node as Record<string, unknown>)[key];
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('README.md parameter tables are generated from values.yaml (npm run helm:readme)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
+    try {
+      const readme = join(dir, 'README.md');
+      copyFileSync(join(CHART_DIR, 'README.md'), readme);
+      const result = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules/@bitnami/readme-generator-for-helm/bin/index.js'),
+          '--values',
+          join(CHART_DIR, 'values.yaml'),
+          '--readme',
+          readme,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+      assert.match(result.stdout, /Metadata is correct/);
+      assert.equal(
+        readFileSync(readme, 'utf8'),
+        readFileSync(join(CHART_DIR, 'README.md'), 'utf8'),
+        'run npm run helm:readme',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
