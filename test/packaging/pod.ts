@@ -5,9 +5,18 @@
  * onto local paths, and runs pod-runner.ts in fresh network and mount namespaces.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { ROOT } from './chart-model.js';
 import { writeConfigMapFolder, type FolderOwner } from './configmap-folder.js';
 import type { ImageSpec } from './dockerfile.js';
@@ -45,7 +54,15 @@ export function imageMounts(image: ImageSpec, dist: string): Mount[] {
             image.workdir,
             copy.destination.endsWith('/') ? posix.join(copy.destination, source) : copy.destination,
           );
-      if (target.startsWith('/usr/') || target.startsWith('/etc/gatehouse/')) continue; // host /usr; hidden by the ConfigMap
+      if (target.startsWith('/usr/')) {
+        // From the base image's /usr: this machine's /usr stands in for it.
+        if (!existsSync(target))
+          throw new Error(
+            `${target} is missing here: install it (apt-get install ${basename(target)}); the image runs it`,
+          );
+        continue;
+      }
+      if (target.startsWith('/etc/gatehouse/')) continue; // hidden by the ConfigMap mount, as in the pod
       let local: string;
       if (copy.from === null) local = join(ROOT, source);
       else if (copy.from === 'build' && source.startsWith('/src/dist/'))
