@@ -9,6 +9,8 @@
  *   replaces the last good keys. They keep serving until maxAge + outageGrace after the
  *   last success; after that lookups answer `unavailable` (503) until a fetch succeeds.
  * - Discovery (optional) resolves jwks_uri once, retried like a failed fetch.
+ * - Every fetch ends by fetchTimeoutMs (per document, held timer in http-fetch.ts), and
+ *   `inFlight` is cleared on every path, so a hung endpoint cannot block later fetches.
  *
  * Time comes from the injected clock; timers only make refreshes happen without traffic
  * (they are unref'd), lookups also start a due refresh themselves.
@@ -134,14 +136,29 @@ export class JwksCache implements KeySource {
     const effective: FetchReason = reason ?? (this.attempts === 0 ? 'initial' : 'refresh');
     this.attempts++;
     clearTimeout(this.timer);
-    const run = this.fetchOnce(effective)
-      .catch((error: unknown) => this.failed(effective, 'network_error', String(error)))
-      .finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
-      });
+    const run = this.runFetch(effective);
     this.inFlight = run;
     return run;
+  }
+
+  /**
+   * fetchOnce with its bookkeeping: whatever happens inside (answer, failure, timeout,
+   * abort, a throw while importing), `inFlight` is cleared and the next fetch scheduled.
+   * Its first await comes before the finally, so `inFlight` is always set before it clears.
+   */
+  private async runFetch(reason: FetchReason): Promise<void> {
+    try {
+      await this.fetchOnce(reason);
+    } catch (error) {
+      try {
+        this.failed(reason, 'network_error', String(error));
+      } catch {
+        // Recording the failure failed (a logger error): the fetch still ends here.
+      }
+    } finally {
+      this.inFlight = undefined;
+      this.schedule();
+    }
   }
 
   private async fetchOnce(reason: FetchReason): Promise<void> {
