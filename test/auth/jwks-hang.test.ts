@@ -73,7 +73,7 @@ describe('a JWKS endpoint that refuses, then hangs, under forced GCs', () => {
     return { res, ms: Date.now() - started };
   }
 
-  /** Forces a full GC in the Gatehouse process every 50 ms until `work` settles. */
+  /** Asks for a full GC every 50 ms (the preload runs one per 100 ms at most) until `work` settles. */
   async function underGc<T>(work: Promise<T>): Promise<T> {
     const gcs = setInterval(() => gh.child.kill('SIGUSR2'), 50);
     try {
