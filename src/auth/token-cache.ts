@@ -11,14 +11,16 @@
  * maxEntries); its first hit moves it to `protected`. A flood of tokens used once only
  * evicts other first-timers, never the tokens clients keep reusing.
  *
- * A hit costs a map lookup and two checks, never an allocation: not expired, and not
- * revoked.
+ * A hit costs a map lookup and three checks, never an allocation: not expired, the key
+ * that verified the token still alive (key-life.ts: a JWKS refresh that dropped it or a
+ * reload that replaced it retires it), and not revoked.
  */
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { ExpiryWheel } from './expiry-wheel.js';
+import type { KeyLife } from './jwt/key-life.js';
 import type { RevocationList } from './revocation.js';
 import type { Admission, Identity } from './types.js';
 
@@ -29,6 +31,8 @@ export interface VerifiedToken {
   readonly identity: Identity;
   /** Epoch ms: never served after this, whatever the LRU thinks. */
   readonly expiresAt: number;
+  /** The key that verified the signature: once it is retired the entry is dead. */
+  readonly key: Pick<KeyLife, 'alive'>;
 }
 
 export interface TokenCacheOptions {
@@ -81,11 +85,15 @@ export class VerifiedTokenCache {
     return hash('sha256', token, 'base64url');
   }
 
-  /** A live, unrevoked entry or undefined. */
+  /** A live, unrevoked entry verified by a key still trusted, or undefined. */
   get(key: string): VerifiedToken | undefined {
     const entry = this.protected.get(key) ?? this.promote(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.options.clock.now() || this.options.revocations.isRevoked(entry.identity)) {
+    if (
+      entry.expiresAt <= this.options.clock.now() ||
+      !entry.key.alive ||
+      this.options.revocations.isRevoked(entry.identity)
+    ) {
       this.delete(key);
       return undefined;
     }
@@ -95,7 +103,7 @@ export class VerifiedTokenCache {
   set(key: string, entry: VerifiedToken): void {
     const now = this.options.clock.now();
     const ttl = Math.min(entry.expiresAt - now, this.options.maxTtlMs);
-    if (ttl <= 0) return;
+    if (ttl <= 0 || !entry.key.alive) return;
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
     else this.probation.set(key, entry, { ttl });
     this.expiries.add(key, now + ttl);

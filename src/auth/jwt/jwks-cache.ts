@@ -11,6 +11,8 @@
  * - Discovery (optional) resolves jwks_uri once, retried like a failed fetch.
  * - Every fetch ends by fetchTimeoutMs (per document, held timer in http-fetch.ts), and
  *   `inFlight` is cleared on every path, so a hung endpoint cannot block later fetches.
+ * - A successful fetch retires the keys it no longer publishes (key-life.ts): cached
+ *   verifications made with them stop counting at once. stop() retires them all.
  *
  * Time comes from the injected clock; timers only make refreshes happen without traffic
  * (they are unref'd), lookups also start a due refresh themselves.
@@ -25,6 +27,7 @@ import { fetchJson, safeUrl, type FetchResult } from './http-fetch.js';
 import { importJwks } from './jwks-keys.js';
 import { JwksMetrics, type FetchReason } from './jwks-metrics.js';
 import { effectiveMaxAgeMs, refreshDelayMs, retryDelayMs, type JwksTiming } from './jwks-timing.js';
+import { KeyLives } from './key-life.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 
@@ -60,6 +63,7 @@ export class JwksCache implements KeySource {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly stopper = new AbortController();
+  private readonly lives = new KeyLives();
   private readonly metrics: JwksMetrics;
 
   private readonly timing: JwksTiming;
@@ -84,6 +88,7 @@ export class JwksCache implements KeySource {
     this.stopper.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lives.retireAll();
   }
 
   async lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup> {
@@ -141,11 +146,7 @@ export class JwksCache implements KeySource {
     return run;
   }
 
-  /**
-   * fetchOnce with its bookkeeping: whatever happens inside (answer, failure, timeout,
-   * abort, a throw while importing), `inFlight` is cleared and the next fetch scheduled.
-   * Its first await comes before the finally, so `inFlight` is always set before it clears.
-   */
+  /** Whatever happens (answer, failure, timeout, abort, a throw), clears `inFlight` and schedules. */
   private async runFetch(reason: FetchReason): Promise<void> {
     try {
       await this.fetchOnce(reason);
@@ -153,7 +154,7 @@ export class JwksCache implements KeySource {
       try {
         this.failed(reason, 'network_error', String(error));
       } catch {
-        // Recording the failure failed (a logger error): the fetch still ends here.
+        // Recording the failure threw (the logger): the fetch still ends here.
       }
     } finally {
       this.inFlight = undefined;
@@ -186,7 +187,7 @@ export class JwksCache implements KeySource {
     if (signal.aborted) return;
 
     const now = this.options.clock.now();
-    this.ring = new KeyRing(imported.keys, { unkeyedFallback: false });
+    this.ring = new KeyRing(this.lives.renew(imported.keys), { unkeyedFallback: false });
     this.keyCount = imported.usable;
     this.lastSuccessAt = now;
     this.maxAgeMs = effectiveMaxAgeMs(answer.maxAgeSec, this.timing);
