@@ -51,7 +51,7 @@ export class GatehouseMetrics {
   });
   readonly upstreamRetries = new Counter({
     name: 'gatehouse_upstream_retries_total',
-    help: 'Idempotent requests retried on another node after a connection failure.',
+    help: 'Requests retried on another node: never sent (any method), or idempotent after a connection failure.',
     labelNames: ['deployment'] as const,
     registers: [this.registry],
   });
