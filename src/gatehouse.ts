@@ -97,6 +97,7 @@ export class Gatehouse {
       maxTtlMs: config.tokenCache.maxTtlSec * 1000,
       clock: this.clock,
       revocations: this.revocations,
+      metrics: this.metrics,
     });
     this.usage = new UsageRecorder(this.store, this.clock, this.logger);
     this.plans = new PlanHolder((plan) => disposePlan(plan, this.pools, this.verifiers));
@@ -314,6 +315,7 @@ export class Gatehouse {
     this.plans.clear();
     await this.pools.closeAll();
     this.verifiers.closeAll();
+    this.tokenCache.close();
     for (const module of this.modules) await module.close?.();
     await this.usage.close();
     await this.state.close();

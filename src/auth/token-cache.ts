@@ -1,6 +1,26 @@
+/**
+ * The verified-token cache shared by every deployment: token hash → the identity a
+ * verification produced, so a token seen before is admitted from memory.
+ *
+ * Memory is bounded by traffic, not by the LRU alone: every entry lives at most
+ * min(token exp, maxTtl) and an unref'd one-second sweep drops expired entries, so the
+ * cache holds about (new tokens per second) x (maxTtl + 1 s) entries, capped by
+ * `maxEntries`. Time is the injected clock (lru-cache's `perf` too).
+ *
+ * Two LRU segments (segmented LRU): a new entry goes to `probation` (a quarter of
+ * maxEntries); its first hit moves it to `protected`. A flood of tokens used once only
+ * evicts other first-timers, never the tokens clients keep reusing.
+ *
+ * A hit costs a map lookup and three checks, never an allocation: not expired, the key
+ * that verified the token still alive (key-life.ts: a JWKS refresh that dropped it or a
+ * reload that replaced it retires it), and not revoked.
+ */
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { ExpiryWheel } from './expiry-wheel.js';
+import type { KeyLife } from './jwt/key-life.js';
 import type { RevocationList } from './revocation.js';
 import type { Admission, Identity } from './types.js';
 
@@ -11,6 +31,8 @@ export interface VerifiedToken {
   readonly identity: Identity;
   /** Epoch ms: never served after this, whatever the LRU thinks. */
   readonly expiresAt: number;
+  /** The key that verified the signature: once it is retired the entry is dead. */
+  readonly key: Pick<KeyLife, 'alive'>;
 }
 
 export interface TokenCacheOptions {
@@ -19,24 +41,43 @@ export interface TokenCacheOptions {
   readonly maxTtlMs: number;
   readonly clock: Clock;
   readonly revocations: RevocationList;
+  /** Exports the entry count as `gatehouse_token_cache_entries`. */
+  readonly metrics?: GatehouseMetrics;
 }
 
-/**
- * Verified-token cache: keyed by SHA-256 of the token (the token itself is never kept),
- * bounded in size, entries expire no later than the token's `exp`, and every hit is
- * checked against the revocation list, so a cached token cannot outlive its revocation.
- */
+/** How often expired entries are swept out. */
+const SWEEP_MS = 1000;
+/** Share of maxEntries for entries not hit yet. */
+const PROBATION_SHARE = 0.25;
+
+type Segment = LRUCache<string, VerifiedToken>;
+
+function segment(max: number, clock: Clock): Segment {
+  return new LRUCache({ max, ttlAutopurge: false, allowStale: false, perf: clock });
+}
+
 export class VerifiedTokenCache {
-  private readonly lru: LRUCache<string, VerifiedToken>;
+  private readonly probation: Segment;
+  private readonly protected: Segment;
   private readonly admissions = new WeakMap<VerifiedToken, Admission>();
+  private readonly expiries: ExpiryWheel<string>;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: TokenCacheOptions) {
-    this.lru = new LRUCache({ max: options.maxEntries, ttlAutopurge: false, allowStale: false });
+    const { clock, revocations, maxEntries } = options;
+    const probationMax = Math.max(1, Math.floor(maxEntries * PROBATION_SHARE));
+    this.probation = segment(probationMax, clock);
+    this.protected = segment(Math.max(1, maxEntries - probationMax), clock);
+    this.expiries = new ExpiryWheel(clock.now(), SWEEP_MS);
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
     // A revocation may concern any cached entry: drop the ones it now covers.
-    options.revocations.onChange(() => {
-      for (const [key, entry] of this.lru.entries())
-        if (options.revocations.isRevoked(entry.identity)) this.lru.delete(key);
+    this.unsubscribe = revocations.onChange(() => {
+      for (const lru of [this.probation, this.protected])
+        for (const [key, entry] of lru.entries()) if (revocations.isRevoked(entry.identity)) lru.delete(key);
     });
+    options.metrics?.setTokenCacheSource(() => this.size);
   }
 
   /** SHA-256 of the token (one-shot crypto.hash: about half the cost of createHash on the hot path). */
@@ -44,21 +85,28 @@ export class VerifiedTokenCache {
     return hash('sha256', token, 'base64url');
   }
 
-  /** A live, unrevoked entry or undefined. */
+  /** A live, unrevoked entry verified by a key still trusted, or undefined. */
   get(key: string): VerifiedToken | undefined {
-    const entry = this.lru.get(key);
+    const entry = this.protected.get(key) ?? this.promote(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.options.clock.now() || this.options.revocations.isRevoked(entry.identity)) {
-      this.lru.delete(key);
+    if (
+      entry.expiresAt <= this.options.clock.now() ||
+      !entry.key.alive ||
+      this.options.revocations.isRevoked(entry.identity)
+    ) {
+      this.delete(key);
       return undefined;
     }
     return entry;
   }
 
   set(key: string, entry: VerifiedToken): void {
-    const ttl = Math.min(entry.expiresAt - this.options.clock.now(), this.options.maxTtlMs);
-    if (ttl <= 0) return;
-    this.lru.set(key, entry, { ttl });
+    const now = this.options.clock.now();
+    const ttl = Math.min(entry.expiresAt - now, this.options.maxTtlMs);
+    if (ttl <= 0 || !entry.key.alive) return;
+    if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
+    else this.probation.set(key, entry, { ttl });
+    this.expiries.add(key, now + ttl);
   }
 
   /** The admission object for an entry, built once per entry (the hot path allocates nothing). */
@@ -72,14 +120,44 @@ export class VerifiedTokenCache {
   }
 
   delete(key: string): void {
-    this.lru.delete(key);
+    this.probation.delete(key);
+    this.protected.delete(key);
   }
 
+  /** Entries held, including expired ones the next sweep (within a second) drops. */
   get size(): number {
-    return this.lru.size;
+    return this.probation.size + this.protected.size;
   }
 
   clear(): void {
-    this.lru.clear();
+    this.probation.clear();
+    this.protected.clear();
+  }
+
+  /** Stops the sweep timer and the revocation subscription. */
+  close(): void {
+    clearInterval(this.sweeper);
+    this.unsubscribe();
+    this.clear();
+  }
+
+  /** A probation entry's first hit: it moves to the protected segment with the time it has left. */
+  private promote(key: string): VerifiedToken | undefined {
+    const entry = this.probation.get(key);
+    if (!entry) return undefined;
+    const ttl = this.probation.getRemainingTTL(key);
+    this.probation.delete(key);
+    if (ttl > 0) this.protected.set(key, entry, { ttl });
+    return entry;
+  }
+
+  /** Drops the entries whose time is up (an entry set again later is re-filed). */
+  private sweep(): void {
+    const now = this.options.clock.now();
+    this.expiries.sweep(now, (key) => {
+      const remaining = Math.max(this.probation.getRemainingTTL(key), this.protected.getRemainingTTL(key));
+      if (remaining <= 0) this.delete(key);
+      else if (remaining !== Number.POSITIVE_INFINITY) this.expiries.add(key, now + remaining);
+    });
   }
 }

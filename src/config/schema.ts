@@ -127,11 +127,12 @@ export function createConfigSchema(secrets: SecretContext) {
     /** Verified-token cache shared by all deployments (size and reuse bound; read at start). */
     tokenCache: z
       .strictObject({
-        maxEntries: z.number().int().min(1).max(10_000_000).default(100_000),
+        /** ~1.3 KB per entry for a token with a ~360-byte payload: the default stays within ~64 MB. */
+        maxEntries: z.number().int().min(1).max(10_000_000).default(50_000),
         /** A verification is reused at most this long, and never past the token's exp. */
         maxTtlSec: z.number().int().min(1).max(86_400).default(300),
       })
-      .default({ maxEntries: 100_000, maxTtlSec: 300 }),
+      .default({ maxEntries: 50_000, maxTtlSec: 300 }),
     /** JWT providers (HMAC secrets, public keys, remote JWKS) that deployments refer to by id. */
     providers: z.array(createProviderSchema(secrets)).default([]),
     /** Gatehouse's own token service: signing, lifetimes, implicit login, brute force (docs/tokens.md). */

@@ -51,7 +51,7 @@ export class GatehouseMetrics {
   });
   readonly upstreamRetries = new Counter({
     name: 'gatehouse_upstream_retries_total',
-    help: 'Idempotent requests retried on another node after a connection failure.',
+    help: 'Requests retried on another node: never sent (any method), or idempotent after a connection failure.',
     labelNames: ['deployment'] as const,
     registers: [this.registry],
   });
@@ -97,6 +97,8 @@ export class GatehouseMetrics {
     ['cache', 'result'],
     this.registry,
   );
+  private tokenCacheSource: () => number = () => 0;
+  readonly tokenCacheEntries: Gauge;
   readonly jwksFetches = new Counter({
     name: 'gatehouse_jwks_fetches_total',
     help: 'JWKS and OIDC discovery fetches by provider, reason (initial, refresh, unknown_kid, discovery) and result (success, timeout, network_error, http_error, invalid).',
@@ -155,6 +157,15 @@ export class GatehouseMetrics {
         this.set(inFlight());
       },
     });
+    const tokenCacheEntries = (): number => this.tokenCacheSource();
+    this.tokenCacheEntries = new Gauge({
+      name: 'gatehouse_token_cache_entries',
+      help: 'Entries in the verified-token cache (expired ones leave within a second).',
+      registers: [this.registry],
+      collect() {
+        this.set(tokenCacheEntries());
+      },
+    });
     const sources = (): readonly NodeHealthSource[] => this.healthSources;
     this.nodeHealthy = new Gauge({
       name: 'gatehouse_upstream_node_healthy',
@@ -175,6 +186,11 @@ export class GatehouseMetrics {
   /** Where the in-flight gauge reads its value when scraped (the data plane's counter). */
   setInFlightSource(source: () => number): void {
     this.inFlightSource = source;
+  }
+
+  /** Where the token-cache gauge reads its value when scraped (the cache's size). */
+  setTokenCacheSource(source: () => number): void {
+    this.tokenCacheSource = source;
   }
 
   /** The pools of the running plan, read when /metrics is scraped. */

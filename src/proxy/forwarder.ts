@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
-import { BodyTooLargeError } from './body-limit.js';
+import { classifyFailure, type ForwardFailure } from './forward-failure.js';
 import { buildClientResponseHeaders } from './request-headers.js';
 
 export interface UpstreamTlsOptions {
@@ -60,56 +60,8 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
   return new UndiciNodeClient(options.origin, options);
 }
 
-/** Why forwarding failed, in the terms the data plane answers with. */
-export interface ForwardFailure {
-  readonly code: 'bad_gateway' | 'upstream_timeout' | 'body_too_large' | 'client_gone';
-  /** The node could not be reached at all: eligible for a retry elsewhere and for passive ejection. */
-  readonly connectionFailure: boolean;
-  /** A short machine-readable reason for logs and metrics (never contains request data). */
-  readonly reason: string;
-}
-
-export class ClientGoneError extends Error {
-  readonly code = 'GATEHOUSE_CLIENT_GONE';
-}
-
 class InvalidUpstreamResponseError extends Error {
   readonly code = 'GATEHOUSE_INVALID_UPSTREAM_RESPONSE';
-}
-
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-export function classifyFailure(err: unknown, responseStarted: boolean): ForwardFailure {
-  if (err instanceof BodyTooLargeError)
-    return { code: 'body_too_large', connectionFailure: false, reason: 'body_too_large' };
-  if (err instanceof ClientGoneError)
-    return { code: 'client_gone', connectionFailure: false, reason: 'client_gone' };
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'unknown';
-  if (
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  )
-    return {
-      code: 'upstream_timeout',
-      connectionFailure: code === 'UND_ERR_CONNECT_TIMEOUT' && !responseStarted,
-      reason: code,
-    };
-  return {
-    code: 'bad_gateway',
-    connectionFailure: !responseStarted && CONNECTION_ERRORS.has(code),
-    reason: code,
-  };
 }
 
 export interface UpstreamRequest {
@@ -138,6 +90,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private pendingCancel: Error | undefined;
   private resumeUpstream: (() => void) | undefined;
   private started = false;
+  /** undici handed the request to a connection: from here on, bytes of it may be on the wire. */
+  private sent = false;
   private finished = false;
   /** Created on first backpressure only: most responses never need it. */
   private onDrain: (() => void) | undefined;
@@ -155,6 +109,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    this.sent = true;
     this.abortUpstream = abort;
     if (this.pendingCancel) abort(this.pendingCancel);
   }
@@ -190,7 +145,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     this.finished = true;
-    this.events.onFailure(classifyFailure(err, this.started), this.started);
+    this.events.onFailure(classifyFailure(err, this.started, this.sent), this.started);
   }
 }
 

@@ -4,14 +4,8 @@ import type { Clock } from '../clock.js';
 import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
-import {
-  ClientGoneError,
-  forward,
-  type ForwardFailure,
-  type ForwardHandle,
-  type RelayEvents,
-  type UpstreamRequest,
-} from '../proxy/forwarder.js';
+import { ClientGoneError, type ForwardFailure } from '../proxy/forward-failure.js';
+import { forward, type ForwardHandle, type RelayEvents, type UpstreamRequest } from '../proxy/forwarder.js';
 import type { UpstreamNode } from '../proxy/upstream-pool.js';
 import { sendError } from './respond.js';
 
@@ -33,8 +27,14 @@ function bodyUntouched(body: Readable | null): boolean {
 }
 
 /**
- * One request's trip upstream: pick a node, relay, and on a connection failure retry
- * an idempotent request once on another node if no byte of its body was read yet.
+ * One request's trip upstream: pick a node, relay, and retry once on another node when
+ * the first attempt failed before any response and no byte of the body was read:
+ * - a request that never left Gatehouse (no connection was established for it: refused,
+ *   connect timeout, DNS or TLS handshake failure), whatever its method and whatever
+ *   `retryIdempotent` says: the node saw nothing, so nothing can happen twice (nginx's
+ *   `proxy_next_upstream error`, Envoy's `connect-failure`);
+ * - an idempotent request after a connection failure once sent (reset or closed before
+ *   the response head), when the deployment has `retryIdempotent`.
  * Every outcome ends in exactly one of: a relayed response, a JSON error, or a
  * destroyed connection.
  */
@@ -115,15 +115,19 @@ export class Exchange implements RelayEvents {
   }
 
   private mayRetry(failure: ForwardFailure): boolean {
+    if (
+      this.retried ||
+      !bodyUntouched(this.request.body) ||
+      // The client is gone. (Not req.destroyed: a body that was read to its end into the
+      // limit counter auto-destroys the request stream.)
+      this.res.destroyed
+    )
+      return false;
+    if (failure.notSent) return true;
     return (
       failure.connectionFailure &&
-      !this.retried &&
-      bodyUntouched(this.request.body) &&
       this.deployment.retryIdempotent &&
-      IDEMPOTENT_METHODS.has(this.request.method) &&
-      // The client is still there. (Not req.destroyed: a body that was read to its end
-      // into the limit counter auto-destroys the request stream.)
-      !this.res.destroyed
+      IDEMPOTENT_METHODS.has(this.request.method)
     );
   }
 }

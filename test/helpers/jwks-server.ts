@@ -8,6 +8,8 @@
  *   server.setDelay(300);                           // slow answers
  *   server.setCacheControl('max-age=60');
  *   server.jwksFetches                              // JWKS GETs counted at the server
+ *   await server.refuseConnections();               // port closed: ECONNREFUSED
+ *   await server.acceptConnections();               // listening again on the same port
  *
  * Paths: `/jwks.json` (the JWKS), `/.well-known/openid-configuration` (discovery, when
  * enabled with `enableDiscovery()`; its `issuer` defaults to the server's origin and
@@ -36,6 +38,10 @@ export interface JwksServer {
   /** Serve a discovery document; `issuer` and `jwks_uri` default to this server. */
   enableDiscovery(document?: { issuer?: string; jwks_uri?: string; [name: string]: unknown }): void;
   resetCounts(): void;
+  /** Stops listening and drops open connections: clients get ECONNREFUSED until acceptConnections(). */
+  refuseConnections(): Promise<void>;
+  /** Listens again on the same port. */
+  acceptConnections(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,16 @@ export async function startJwksServer(initial: { keys: readonly JWK[] } = { keys
   let discoveryFetches = 0;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const dropAll = (): void => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    for (const socket of sockets) socket.destroy();
+  };
+  const closeListener = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) resolve();
+      else server.close(() => resolve());
+    });
 
   const json = (res: ServerResponse, body: string, headers: Record<string, string> = {}) => {
     res.writeHead(200, {
@@ -145,10 +161,16 @@ export async function startJwksServer(initial: { keys: readonly JWK[] } = { keys
       jwksFetches = 0;
       discoveryFetches = 0;
     },
+    refuseConnections: async () => {
+      const closed = closeListener();
+      dropAll();
+      await closed;
+    },
+    acceptConnections: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     close: async () => {
-      for (const timer of timers) clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = closeListener();
+      dropAll();
+      await closed;
     },
   };
 }

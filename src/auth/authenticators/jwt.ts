@@ -93,7 +93,12 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
         : rejected(verification.reason, verification.description);
     const identity = identityFromClaims(verification.claims, handle.provider, method, verification.expiresAt);
     if (options.revocations.isRevoked(identity)) return rejected('revoked', 'The token has been revoked.');
-    const entry: VerifiedToken = { verifierKey: handle.key, identity, expiresAt: verification.expiresAt };
+    const entry: VerifiedToken = {
+      verifierKey: handle.key,
+      identity,
+      expiresAt: verification.expiresAt,
+      key: verification.key,
+    };
     options.cache.set(cacheKey, entry);
     return resultFor(entry);
   };

@@ -1,7 +1,15 @@
 /**
  * One bounded GET of a JSON document (a JWKS or an OIDC discovery document) with the
- * global fetch: a timeout covering headers and body, a size limit, and the response's
- * Cache-Control max-age. Failures are values; bodies are never logged or returned in errors.
+ * global fetch: a hard deadline covering connect, headers and body, a size limit, and the
+ * response's Cache-Control max-age. Failures are values; bodies are never logged or
+ * returned in errors.
+ *
+ * The deadline is a timer this module holds, not `AbortSignal.timeout()`: on Node 20 a
+ * full GC while the fetch waits can collect an `AbortSignal.timeout()` that nothing but
+ * an `AbortSignal.any()` refers to, and then it never fires (the fetch waits for the
+ * peer, up to undici's 300 s header timeout). The held timer aborts the fetch and also
+ * settles the answer itself, so the caller gets `timeout` on time whatever undici does
+ * with the abort. No undici import here: forwarder.ts stays the only one.
  */
 
 /** Largest JWKS or discovery document read. */
@@ -78,11 +86,42 @@ function describeError(error: unknown): { result: 'timeout' | 'network_error'; d
   };
 }
 
+const TIMED_OUT: JsonFetch = Object.freeze({ ok: false, result: 'timeout', detail: 'timed out' });
+
+/** A timeout as fetch reports it, so describeError() sees one kind of error for both. */
+function timeoutError(): Error {
+  return new DOMException('timed out', 'TimeoutError');
+}
+
+/** GET `url`, read at most `maxBytes`, parse JSON; settles by `timeoutMs` at the latest. Never rejects. */
 export async function fetchJson(
   url: string,
   options: { readonly timeoutMs: number; readonly signal: AbortSignal; readonly maxBytes?: number },
 ): Promise<JsonFetch> {
-  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(options.signal.reason);
+  if (options.signal.aborted) stop();
+  else options.signal.addEventListener('abort', stop, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<JsonFetch>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(timeoutError());
+      resolve(TIMED_OUT);
+    }, options.timeoutMs);
+  });
+  try {
+    return await Promise.race([fetchAndParse(url, controller.signal, options.maxBytes), deadline]);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', stop);
+  }
+}
+
+async function fetchAndParse(
+  url: string,
+  signal: AbortSignal,
+  maxBytes = MAX_DOCUMENT_BYTES,
+): Promise<JsonFetch> {
   let bytes: Uint8Array | undefined;
   let maxAgeSec: number | undefined;
   try {
@@ -95,7 +134,7 @@ export async function fetchJson(
       return { ok: false, result: 'http_error', detail: `HTTP ${response.status}`, status: response.status };
     }
     maxAgeSec = cacheControlMaxAge(response.headers.get('cache-control'));
-    bytes = await readLimited(response, options.maxBytes ?? MAX_DOCUMENT_BYTES);
+    bytes = await readLimited(response, maxBytes);
   } catch (error) {
     return { ok: false, ...describeError(error) };
   }

@@ -3,7 +3,7 @@
  * key and algorithm, when a provider starts or a JWKS is fetched — never per token.
  * Error messages name the problem, never the material.
  */
-import { KeyObject, X509Certificate, createPublicKey, createSecretKey } from 'node:crypto';
+import { KeyObject, X509Certificate, createHash, createPublicKey, createSecretKey } from 'node:crypto';
 import { importJWK, type CryptoKey } from 'jose';
 import type { AsymmetricAlgorithm, HmacAlgorithm } from '../../config/schema-auth.js';
 import { algorithmsForKeyType, type JwsAlgorithm } from './algorithms.js';
@@ -13,6 +13,11 @@ export interface VerificationKey {
   readonly kid: string | undefined;
   readonly alg: JwsAlgorithm;
   readonly key: KeyObject;
+  /**
+   * Identifies the key material and its kid across fetches and reloads (the same for
+   * every algorithm of one key); a secret appears only hashed.
+   */
+  readonly fingerprint: string;
 }
 
 export class KeyImportError extends Error {
@@ -31,7 +36,8 @@ export function importHmacSecret(
   algorithms: Iterable<HmacAlgorithm>,
 ): Promise<VerificationKey[]> {
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
-  return Promise.resolve([...algorithms].map((alg) => ({ kid, alg, key })));
+  const fingerprint = `hmac:${kid ?? ''}:${createHash('sha256').update(secret).digest('base64url')}`;
+  return Promise.resolve([...algorithms].map((alg) => ({ kid, alg, key, fingerprint })));
 }
 
 /**
@@ -58,6 +64,7 @@ export async function importPublicJwk(
     throw new KeyImportError('key type or "alg" fits none of the allowed algorithms');
   const clean: Record<string, unknown> = {};
   for (const member of PUBLIC_MEMBERS) if (jwk[member] !== undefined) clean[member] = jwk[member];
+  const fingerprint = `jwk:${JSON.stringify([kid ?? null, ...PUBLIC_MEMBERS.map((m) => clean[m] ?? null)])}`;
   const keys: VerificationKey[] = [];
   for (const alg of candidates) {
     let key: CryptoKey;
@@ -70,7 +77,7 @@ export async function importPublicJwk(
       throw new KeyImportError(`key could not be imported for ${alg}`);
     }
     checkStrength(alg, key);
-    keys.push({ kid, alg, key: KeyObject.from(key) });
+    keys.push({ kid, alg, key: KeyObject.from(key), fingerprint });
   }
   return keys;
 }

@@ -9,6 +9,10 @@
  *   replaces the last good keys. They keep serving until maxAge + outageGrace after the
  *   last success; after that lookups answer `unavailable` (503) until a fetch succeeds.
  * - Discovery (optional) resolves jwks_uri once, retried like a failed fetch.
+ * - Every fetch ends by fetchTimeoutMs (per document, held timer in http-fetch.ts), and
+ *   `inFlight` is cleared on every path, so a hung endpoint cannot block later fetches.
+ * - A successful fetch retires the keys it no longer publishes (key-life.ts): cached
+ *   verifications made with them stop counting at once. stop() retires them all.
  *
  * Time comes from the injected clock; timers only make refreshes happen without traffic
  * (they are unref'd), lookups also start a due refresh themselves.
@@ -23,6 +27,7 @@ import { fetchJson, safeUrl, type FetchResult } from './http-fetch.js';
 import { importJwks } from './jwks-keys.js';
 import { JwksMetrics, type FetchReason } from './jwks-metrics.js';
 import { effectiveMaxAgeMs, refreshDelayMs, retryDelayMs, type JwksTiming } from './jwks-timing.js';
+import { KeyLives } from './key-life.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 
@@ -58,6 +63,7 @@ export class JwksCache implements KeySource {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly stopper = new AbortController();
+  private readonly lives = new KeyLives();
   private readonly metrics: JwksMetrics;
 
   private readonly timing: JwksTiming;
@@ -82,6 +88,7 @@ export class JwksCache implements KeySource {
     this.stopper.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lives.retireAll();
   }
 
   async lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup> {
@@ -134,14 +141,25 @@ export class JwksCache implements KeySource {
     const effective: FetchReason = reason ?? (this.attempts === 0 ? 'initial' : 'refresh');
     this.attempts++;
     clearTimeout(this.timer);
-    const run = this.fetchOnce(effective)
-      .catch((error: unknown) => this.failed(effective, 'network_error', String(error)))
-      .finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
-      });
+    const run = this.runFetch(effective);
     this.inFlight = run;
     return run;
+  }
+
+  /** Whatever happens (answer, failure, timeout, abort, a throw), clears `inFlight` and schedules. */
+  private async runFetch(reason: FetchReason): Promise<void> {
+    try {
+      await this.fetchOnce(reason);
+    } catch (error) {
+      try {
+        this.failed(reason, 'network_error', String(error));
+      } catch {
+        // Recording the failure threw (the logger): the fetch still ends here.
+      }
+    } finally {
+      this.inFlight = undefined;
+      this.schedule();
+    }
   }
 
   private async fetchOnce(reason: FetchReason): Promise<void> {
@@ -169,7 +187,7 @@ export class JwksCache implements KeySource {
     if (signal.aborted) return;
 
     const now = this.options.clock.now();
-    this.ring = new KeyRing(imported.keys, { unkeyedFallback: false });
+    this.ring = new KeyRing(this.lives.renew(imported.keys), { unkeyedFallback: false });
     this.keyCount = imported.usable;
     this.lastSuccessAt = now;
     this.maxAgeMs = effectiveMaxAgeMs(answer.maxAgeSec, this.timing);

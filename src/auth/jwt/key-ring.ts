@@ -3,14 +3,13 @@
  * Selection never returns more than MAX_KEY_TRIALS keys, so a token without `kid`
  * costs a bounded number of signature checks.
  */
-import type { KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from './algorithms.js';
-import type { VerificationKey } from './import-keys.js';
+import type { LiveKey } from './key-life.js';
 
 export const MAX_KEY_TRIALS = 8;
 
 export type KeySelection =
-  | { readonly kind: 'keys'; readonly keys: readonly KeyObject[] }
+  | { readonly kind: 'keys'; readonly keys: readonly LiveKey[] }
   /** The token's kid (or, without kid, its algorithm) matches no key. */
   | { readonly kind: 'unknown' }
   /** The kid exists, but its key cannot verify the token's algorithm. */
@@ -35,15 +34,16 @@ export class KeyRing {
   private readonly kids = new Set<string>();
 
   constructor(
-    keys: readonly VerificationKey[],
+    keys: readonly LiveKey[],
     private readonly options: KeyRingOptions,
   ) {
-    const group = (map: Map<string, KeySelection>, name: string, key: KeyObject) => {
+    const group = (map: Map<string, KeySelection>, name: string, key: LiveKey) => {
       const current = map.get(name);
       const list = current?.kind === 'keys' ? current.keys : [];
       if (list.length < MAX_KEY_TRIALS) map.set(name, { kind: 'keys', keys: [...list, key] });
     };
-    for (const { kid, alg, key } of keys) {
+    for (const key of keys) {
+      const { kid, alg } = key;
       group(this.byAlg, alg, key);
       if (kid === undefined) group(this.unkeyedByAlg, alg, key);
       else {

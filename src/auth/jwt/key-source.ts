@@ -1,9 +1,9 @@
 /** Where a verifier gets the keys for a token: static config or a JWKS endpoint. */
-import type { KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from './algorithms.js';
+import type { LiveKey } from './key-life.js';
 
 export type KeyLookup =
-  | { readonly kind: 'keys'; readonly keys: readonly KeyObject[] }
+  | { readonly kind: 'keys'; readonly keys: readonly LiveKey[] }
   | { readonly kind: 'unknown_kid' }
   | { readonly kind: 'alg_mismatch' }
   | { readonly kind: 'unavailable'; readonly description: string };
@@ -13,5 +13,6 @@ export interface KeySource {
   start(): Promise<void>;
   /** Keys that may have signed a token with this `alg` and `kid` (bounded list). */
   lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup>;
+  /** Stops timers and fetches, and retires every key (cached verifications made with them end). */
   stop(): void;
 }

@@ -1,7 +1,9 @@
 /**
  * Keys written in the config (hmac secrets, publicKey PEMs or JWKs), imported once at
  * start. Unusable material is a configuration error: start() rejects, naming the key by
- * its position and kid, never its content; lookups then answer unavailable.
+ * its position and kid, never its content; lookups then answer unavailable. The keys
+ * live as long as the source: stop() (the provider's settings changed on a reload, or it
+ * was removed) retires them, and with them every cached verification they made.
  */
 import type { HmacProviderConfig, PublicKeyProviderConfig } from '../../config/schema-auth.js';
 import { isHmacAlgorithm, type JwsAlgorithm } from './algorithms.js';
@@ -12,6 +14,7 @@ import {
   KeyImportError,
   type VerificationKey,
 } from './import-keys.js';
+import { KeyLives } from './key-life.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 
@@ -21,6 +24,8 @@ export class StaticKeySource implements KeySource {
   private ring: KeyRing | undefined;
   private loading: Promise<void> | undefined;
   private failed = false;
+  private stopped = false;
+  private readonly lives = new KeyLives();
 
   constructor(
     private readonly provider: HmacProviderConfig | PublicKeyProviderConfig,
@@ -37,12 +42,15 @@ export class StaticKeySource implements KeySource {
 
   async lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup> {
     if (!this.ring && !this.failed) await this.start().catch(() => undefined);
-    if (!this.ring) return UNAVAILABLE;
+    if (!this.ring || this.stopped) return UNAVAILABLE;
     const selection = this.ring.select(alg, kid);
     return selection.kind === 'unknown' ? { kind: 'unknown_kid' } : selection;
   }
 
-  stop(): void {}
+  stop(): void {
+    this.stopped = true;
+    this.lives.retireAll();
+  }
 
   private async load(): Promise<void> {
     const keys: VerificationKey[] = [];
@@ -56,7 +64,8 @@ export class StaticKeySource implements KeySource {
         throw new KeyImportError(`provider ${this.provider.id}: key ${which}: ${why}`);
       }
     }
-    this.ring = new KeyRing(keys, { unkeyedFallback: true });
+    if (this.stopped) return;
+    this.ring = new KeyRing(this.lives.renew(keys), { unkeyedFallback: true });
   }
 
   private importEntry(

@@ -6,6 +6,7 @@ import type { JWSHeaderParameters, JWTPayload } from 'jose';
 import type { Clock } from '../../clock.js';
 import type { ProviderConfig } from '../../config/schema-auth.js';
 import type { Logger } from '../../observability/log.js';
+import type { KeyLife } from './key-life.js';
 import type { DecodedJwt } from './peek.js';
 import type { GatehouseMetrics } from '../../observability/metrics.js';
 
@@ -50,6 +51,8 @@ export interface JwtAccepted {
   readonly header: Readonly<JWSHeaderParameters>;
   /** Epoch ms of `exp`. */
   readonly expiresAt: number;
+  /** The life of the key that verified the signature: a cached verification ends with it. */
+  readonly key: KeyLife;
 }
 
 export type JwtVerification = JwtAccepted | JwtRejection | JwtUnavailable;
@@ -69,7 +72,7 @@ export interface JwtVerifier {
    * same token) saves decoding it again when the caller already did.
    */
   verify(token: string, decoded?: DecodedJwt): Promise<JwtVerification>;
-  /** Stops timers and aborts an in-flight fetch. Idempotent. */
+  /** Stops timers, aborts an in-flight fetch and retires the keys. Idempotent. */
   stop(): void;
 }
 

@@ -119,15 +119,15 @@ class ProviderJwtVerifier implements JwtVerifier {
     const dot = token.lastIndexOf('.');
     const signingInput = token.slice(0, dot);
     const signature = Buffer.from(token.slice(dot + 1), 'base64url');
-    if (!lookup.keys.some((key) => verifySignature(checked.alg, key, signingInput, signature)))
-      return BAD_SIGNATURE;
+    const verifiedBy = lookup.keys.find((k) => verifySignature(checked.alg, k.key, signingInput, signature));
+    if (!verifiedBy) return BAD_SIGNATURE;
 
     const nowSec = Math.floor(this.deps.clock.now() / 1000);
     const invalid =
       validateClaims(header, payload, this.claimRules, this.expectedTyp, nowSec) ??
       checkExtraClaims(payload, this.rules, nowSec);
     if (invalid) return invalid;
-    return { ok: true, claims: payload, header, expiresAt: (payload.exp ?? 0) * 1000 };
+    return { ok: true, claims: payload, header, expiresAt: (payload.exp ?? 0) * 1000, key: verifiedBy.life };
   }
 }
 
