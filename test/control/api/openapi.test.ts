@@ -25,7 +25,8 @@ interface Doc {
 function expectedScope(method: string, path: string): string | undefined {
   if (path === '/api/v1/users/me') return undefined;
   if (path.startsWith('/api/v1/tokens')) return 'gatehouse:tokens';
-  if (path === '/api/v1/audit') return 'gatehouse:admin';
+  // Oversight of everyone: the audit log, other users' tokens, revocations.
+  if (path === '/api/v1/audit' || /tokens|revocation|jti/.test(path)) return 'gatehouse:admin';
   if (method === 'get') return 'gatehouse:read';
   const deployerModel =
     /^\/api\/v1\/(deployments|services)(\/|$)/.test(path) && !path.endsWith('/permissions');
