@@ -66,10 +66,14 @@ function view(record: SettingsRecord): SettingsView {
   };
 }
 
-/** The stored form: an unset cap is an absent property. */
-function toRecord(settings: SettingsView): SettingsRecord {
+/**
+ * The stored form of `settings` over the current record: an unset cap is an absent
+ * property, and a property these endpoints do not know (a newer record) is kept as it is.
+ */
+function toRecord(current: SettingsRecord, settings: SettingsView): SettingsRecord {
   const { maximumRefreshTokenLifetimeSec: cap, implicitLogin } = settings;
-  return { implicitLogin, ...(cap === null ? {} : { maximumRefreshTokenLifetimeSec: cap }) };
+  const { maximumRefreshTokenLifetimeSec: _cap, ...others } = current;
+  return { ...others, implicitLogin, ...(cap === null ? {} : { maximumRefreshTokenLifetimeSec: cap }) };
 }
 
 export function settingsEndpoints({ ctx }: ApiDeps): Endpoint[] {
@@ -85,7 +89,7 @@ export function settingsEndpoints({ ctx }: ApiDeps): Endpoint[] {
     const written = await retryOnConflict(async () => {
       const { doc, record } = await current();
       checkPrecondition(guard.ifMatch, etag(doc), 'settings');
-      const after = toRecord(next(view(record)));
+      const after = toRecord(record, next(view(record)));
       const op: WriteOp = doc
         ? {
             op: 'update',
