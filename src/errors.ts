@@ -61,6 +61,11 @@ export const ERROR_CATALOGUE = {
     plane: 'control',
     message: 'The request conflicts with the current state.',
   },
+  precondition_failed: {
+    status: 412,
+    plane: 'control',
+    message: 'The object changed since it was read (If-Match does not match its ETag); read it again.',
+  },
   body_too_large: {
     status: 413,
     plane: 'both',

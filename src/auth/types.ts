@@ -15,6 +15,15 @@ export interface Identity {
   readonly credentialId: string;
   readonly groups: ReadonlySet<string>;
   readonly scopes: ReadonlySet<string>;
+  /**
+   * Whether `scopes` bounds what the credential may do on the control plane, set by the
+   * authenticator that vouched for it (never inferred from the scope list). `true`: a
+   * personal token created with scopes, a token from an external provider, an API key;
+   * the admin API and the token endpoints allow only what these scopes cover. `false`: a
+   * Gatehouse login JWT or a personal token created without scopes, acting with its
+   * user's full rights (the scopes are still what the data plane checks).
+   */
+  readonly restrictedToScopes: boolean;
   /** Epoch ms after which the identity must not be trusted any more. */
   readonly expiresAt?: number;
   /** Epoch ms the credential was issued (token `iat`), for subject-wide revocation. */
@@ -30,6 +39,7 @@ export const ANONYMOUS: Identity = Object.freeze({
   credentialId: '',
   groups: new Set<string>(),
   scopes: new Set<string>(),
+  restrictedToScopes: true,
 });
 
 /** The outcome of letting a request in (authentication + authorization), as a value. */

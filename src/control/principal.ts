@@ -8,6 +8,7 @@ import type { Identity } from '../auth/types.js';
 import { GatehouseError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { adminKeyRecordSchema, COLLECTIONS } from './model.js';
+import { scopeLimitOf } from './scopes.js';
 import {
   globalPrivilegesFromGroups,
   type GlobalPrivilege,
@@ -26,6 +27,11 @@ export interface ResolvedCaller {
   };
   /** The identity a user token carried (scopes, method, expiry), for /users/me and token checks. */
   readonly identity?: Identity;
+  /**
+   * The scopes this request is bounded by (a scope-restricted credential); absent when the
+   * caller acts with full rights (admin API key, login JWT, personal token without scopes).
+   */
+  readonly scopeLimit?: ReadonlySet<string>;
 }
 
 export interface UserDirectory {
@@ -111,10 +117,12 @@ export class PrincipalResolver {
     if (stored?.disabled) throw authError('invalid_token', 'This user is disabled.', { basic: true });
     const groups = [...new Set([...identity.groups, ...(stored?.groups ?? [])])];
     const globalPrivileges = globalPrivilegesFromGroups(groups, this.options.users.groupGrants());
+    const scopeLimit = scopeLimitOf(identity);
     return {
       principal: { kind: 'user', userId: identity.subject, groups, globalPrivileges },
       actor: { type: 'user', id: identity.subject },
       identity,
+      ...(scopeLimit === undefined ? {} : { scopeLimit }),
     };
   }
 }

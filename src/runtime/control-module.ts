@@ -51,6 +51,8 @@ export interface RouteSpec {
   readonly tags: readonly string[];
   /** `admin`: admin key or user token judged by the permission rules; `user`: any authenticated user; `none`. */
   readonly auth: 'admin' | 'user' | 'none';
+  /** The control scope a scope-restricted credential needs here (src/control/scopes.ts). */
+  readonly scope?: string;
   /** JSON request body schema (zod), if any. */
   readonly body?: ZodType;
   /** Query parameters (zod object), if any. */

@@ -129,6 +129,8 @@ function personalIdentity(entry: PersonalTokenEntry, user: TokenUser): Identity 
     credentialId: record.id,
     groups: new Set(user.groups),
     scopes: new Set(scopes),
+    // Created with scopes: only those, on the control plane too. Without: its user's full rights.
+    restrictedToScopes: record.scopes !== undefined,
     expiresAt: record.expiresAt,
     issuedAt: record.createdAt,
   });

@@ -2,12 +2,15 @@
  * Personal API tokens: `ghp_` + 256 random bits, shown once, stored as a SHA-256
  * digest with a TTL until `expiresAt`. A token acts as its user with at most the user's
  * scopes: asking for a scope the user does not hold is refused at creation (422), and
- * at use the token's scopes are re-checked against the user's current ones.
+ * at use the token's scopes are re-checked against the user's current ones. A token is
+ * never broader than the credential that creates it: a scope-restricted creator must
+ * list the new token's scopes, each covered by its own (422 otherwise).
  */
 import { randomBytes } from 'node:crypto';
 import { generateSecret, hashApiKey, SECRET_PREFIXES } from '../auth/api-key-hash.js';
 import { scopeGranted } from '../auth/authorizers/scopes.js';
 import type { Clock } from '../clock.js';
+import { scopesBeyond } from '../control/scopes.js';
 import type { UsageRecorder } from '../control/usage.js';
 import { GatehouseError } from '../errors.js';
 import type { Store } from '../store/types.js';
@@ -39,6 +42,8 @@ export interface CreateRequest {
   readonly name: string;
   readonly expiresAt: number;
   readonly scopes?: readonly string[] | undefined;
+  /** The scopes the creating credential is restricted to; undefined when it acts with its user's full rights. */
+  readonly creatorLimit?: ReadonlySet<string> | undefined;
 }
 
 export class PersonalTokens {
@@ -63,6 +68,20 @@ export class PersonalTokens {
         `expiresAt may be at most ${Math.floor(maxLifetimeMs / 1000)} seconds from now.`,
         'expiresAt',
       );
+    if (request.creatorLimit !== undefined) {
+      // Without scopes the token would act with the user's full rights: broader than its creator.
+      if (request.scopes === undefined)
+        throw invalid(
+          'A scope-restricted credential must list the new token’s scopes (within its own).',
+          'scopes',
+        );
+      const beyond = scopesBeyond(request.creatorLimit, request.scopes);
+      if (beyond.length > 0)
+        throw invalid(
+          `A token cannot be broader than the credential creating it: ${beyond.join(' ')}.`,
+          'scopes',
+        );
+    }
     const missing = (request.scopes ?? []).filter((s) => !scopeGranted(user.scopeSet, s));
     if (missing.length > 0)
       throw invalid(`A token cannot hold scopes its user lacks: ${missing.join(' ')}.`, 'scopes');

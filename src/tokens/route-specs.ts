@@ -56,10 +56,14 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     summary: "List the caller's personal API tokens",
     tags: TAGS,
     auth: 'user',
+    scope: 'gatehouse:tokens',
     responses: {
       200: { description: 'Live tokens (never the secret).', body: tokenListSchema },
       401: UNAUTHORIZED,
-      403: { description: 'Not a user, or a personal token (tokens cannot manage tokens).' },
+      403: {
+        description:
+          'Not a user, a personal token (tokens cannot manage tokens), or a scope-restricted token without gatehouse:tokens.',
+      },
       429: RATE_LIMITED,
     },
   },
@@ -69,13 +73,20 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     summary: 'Create a personal API token (returned once)',
     tags: TAGS,
     auth: 'user',
+    scope: 'gatehouse:tokens',
     body: createTokenSchema,
     responses: {
       201: { description: 'The token, shown this once.', body: createdTokenSchema },
       401: UNAUTHORIZED,
-      403: { description: 'Not a user known to Gatehouse, or a personal token.' },
+      403: {
+        description:
+          'Not a user known to Gatehouse, a personal token, or a scope-restricted token without gatehouse:tokens.',
+      },
       409: { description: 'The user already holds the maximum number of tokens.' },
-      422: { description: 'Invalid body, expiry in the past or too far, or scopes the user lacks.' },
+      422: {
+        description:
+          'Invalid body, expiry in the past or too far, scopes the user lacks, or (from a scope-restricted token) scopes missing or broader than its own.',
+      },
       429: RATE_LIMITED,
     },
   },
@@ -85,10 +96,13 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     summary: 'Delete a personal API token (irreversible; refused at once everywhere)',
     tags: TAGS,
     auth: 'user',
+    scope: 'gatehouse:tokens',
     responses: {
       204: { description: 'Deleted.' },
       401: UNAUTHORIZED,
-      403: { description: 'Not a user, or a personal token.' },
+      403: {
+        description: 'Not a user, a personal token, or a scope-restricted token without gatehouse:tokens.',
+      },
       404: { description: 'The caller has no such token.' },
       429: RATE_LIMITED,
     },

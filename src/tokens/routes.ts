@@ -1,5 +1,7 @@
 /** The token service's HTTP endpoints on the admin listener (listed in route-specs.ts). */
 import { Router, type Request, type Response } from 'express';
+import { authError } from '../auth/challenge.js';
+import { scopeCovered, scopeLimitOf } from '../control/scopes.js';
 import { GatehouseError } from '../errors.js';
 import {
   createTokenSchema,
@@ -28,13 +30,23 @@ const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function createTokenRouter(deps: TokenRouterDeps): Router {
   const router = Router();
 
-  /** A user managing personal tokens: not with a personal token, and known to Gatehouse. */
+  /**
+   * A user managing personal tokens: not with a personal token, scoped for it
+   * (gatehouse:tokens) when the credential is scope-restricted, and known to Gatehouse.
+   */
   const manager = async (req: Request): Promise<{ caller: UserCaller; user: TokenUser }> => {
     const caller = await deps.callers.resolve(req);
     if (caller.tokenType === 'personal')
       throw new GatehouseError(
         'forbidden',
         'Personal API tokens cannot manage personal tokens; sign in instead.',
+      );
+    const limit = scopeLimitOf(caller.identity);
+    if (limit !== undefined && !scopeCovered(limit, 'gatehouse:tokens'))
+      throw authError(
+        'insufficient_scope',
+        'This credential acts only within its scopes; managing personal tokens needs gatehouse:tokens.',
+        { scope: ['gatehouse:tokens'] },
       );
     const user = deps.users.get(caller.identity.subject);
     if (!user || user.disabled)
@@ -68,6 +80,7 @@ export function createTokenRouter(deps: TokenRouterDeps): Router {
       name: body.name,
       expiresAt: Date.parse(body.expiresAt),
       scopes: body.scopes,
+      creatorLimit: scopeLimitOf(caller.identity),
     });
     await deps.audit.record(
       caller.audit,

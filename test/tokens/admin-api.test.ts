@@ -58,14 +58,14 @@ describe('token service with the admin API', () => {
     assert.equal((await send(gh.adminUrl, '/api/v1/services', { headers: bearer(jwt) })).status, 401);
   });
 
-  it('implicit login switched off through PUT /api/v1/settings', async () => {
+  it('implicit login switched off through PATCH /api/v1/settings', async () => {
     await admin('POST', '/api/v1/users', { id: 'gina', password: 'gina-password' });
     const { jwt } = await login(gh.adminUrl, 'gina', 'gina-password');
     const personal = await createPersonalToken(gh.adminUrl, jwt, {
       name: 'g',
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
-    const off = await admin('PUT', '/api/v1/settings', { implicitLogin: false });
+    const off = await admin('PATCH', '/api/v1/settings', { implicitLogin: false });
     assert.equal(off.status, 200, off.text);
     try {
       await assertRefused(gh.url, '/open/x', jwt, upstream, 401, 'invalid_token');
@@ -77,7 +77,7 @@ describe('token service with the admin API', () => {
         200,
       );
     } finally {
-      await admin('PUT', '/api/v1/settings', { implicitLogin: true });
+      await admin('PATCH', '/api/v1/settings', { implicitLogin: true });
     }
     await assertReached(gh.url, '/open/x', jwt, upstream, 'gina');
   });

@@ -110,6 +110,7 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): 
         credentialId: record.id,
         groups: new Set(record.groups),
         scopes: new Set(record.scopes),
+        restrictedToScopes: true,
       };
       result = Object.freeze({ outcome: 'authenticated', identity: Object.freeze(identity) });
       identities.set(record, result);

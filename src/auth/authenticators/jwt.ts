@@ -21,11 +21,18 @@ export interface JwtAuthenticatorOptions {
   readonly method?: 'jwt' | 'gatehouse';
 }
 
+/**
+ * Whether a verified token's scopes restrict it on the control plane (Identity.restrictedToScopes).
+ * A provider's token is restricted to its `scope`/`scp` claim; a Gatehouse JWT is a login
+ * session of its user (password or refresh grant) and acts with the user's full rights.
+ */
+const RESTRICTED_TO_SCOPES: Readonly<Record<'jwt' | 'gatehouse', boolean>> = { jwt: true, gatehouse: false };
+
 /** Maps verified claims to an identity using the provider's claim names. */
 export function identityFromClaims(
   claims: Readonly<JWTPayload>,
   provider: ProviderConfig,
-  method: string,
+  method: 'jwt' | 'gatehouse',
   expiresAt: number,
 ): Identity {
   const names = provider.claims;
@@ -45,6 +52,7 @@ export function identityFromClaims(
     credentialId: typeof claims.jti === 'string' ? claims.jti : '',
     groups: new Set(groupsFromClaim(claims[names.groups]) ?? []),
     scopes: new Set(scopes),
+    restrictedToScopes: RESTRICTED_TO_SCOPES[method],
     expiresAt,
     ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
     claims,

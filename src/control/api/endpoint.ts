@@ -1,22 +1,25 @@
 /**
  * One admin API endpoint: its documentation (RouteSpec) and its handler, mounted with
- * the same steps for every route: caller → global privilege → path ids → content type
- * → query → body → handler → JSON answer, with an audit record for every write (any
- * outcome) and for every request an admin API key makes.
+ * the same steps for every route: caller → control scope → global privilege → If-Match →
+ * path ids → content type → query → body → handler → JSON answer (with its ETag), with
+ * an audit record for every write (any outcome) and for every request an admin API key makes.
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { SECRET_PREFIXES } from '../../auth/api-key-hash.js';
 import { authError } from '../../auth/challenge.js';
-import { extractCredentials } from '../../auth/credentials.js';
 import { GatehouseError } from '../../errors.js';
 import type { RouteSpec } from '../../runtime/control-module.js';
-import type { AuditOutcome, JsonObject, JsonValue } from '../../store/types.js';
+import type { JsonObject } from '../../store/types.js';
 import type { AuditTrail } from '../audit.js';
+import { changeDetails } from '../audit-change.js';
 import { authorize, type Operation, type Principal, type RequirementOf } from '../permissions.js';
 import type { PrincipalResolver, ResolvedCaller } from '../principal.js';
+import type { WriteGuard } from '../repository/writes.js';
+import { scopeCovered, type ControlScope } from '../scopes.js';
 import { allow } from './access.js';
-import { fromStoreError, HiddenError } from './errors.js';
+import { outcomeOf, RequestAudit } from './endpoint-audit.js';
+import { fromStoreError } from './errors.js';
+import { parseIfMatch, type Precondition } from './etag.js';
 import { parseBody, parsePathId, parseQuery } from './validation.js';
 
 /** Operations that need no object: checked before the request is looked at further. */
@@ -36,15 +39,28 @@ export interface Call<B, Q> {
   readonly setTarget: (type: string, id: string) => void;
   /** Extra audit details: ids, names, counts; never a secret. */
   readonly addDetails: (details: JsonObject) => void;
+  /** The request's If-Match (undefined when absent or not honoured by this endpoint). */
+  readonly ifMatch: Precondition | undefined;
+  /** Pass to the repository's writes: checks If-Match atomically and audits `before`/`after`. */
+  readonly write: WriteGuard;
 }
 
 export interface Reply {
   readonly status: number;
   readonly body?: unknown;
+  /** The answered object's ETag (single-object reads and write answers). */
+  readonly etag?: string | undefined;
 }
 
-export interface EndpointDef<B, Q> extends Omit<RouteSpec, 'body' | 'query' | 'auth'> {
+export interface EndpointDef<B, Q> extends Omit<RouteSpec, 'body' | 'query' | 'auth' | 'scope'> {
   readonly auth?: 'admin' | 'none';
+  /**
+   * The control scope a scope-restricted credential must carry (src/control/scopes.ts).
+   * Required, so that no endpoint can forget it; checked before anything else.
+   */
+  readonly scope: ControlScope;
+  /** Honour If-Match (default: PUT, PATCH and DELETE). */
+  readonly preconditions?: boolean;
   /** Audit action: an operation of the permission table (`deployment.create`). */
   readonly action: string;
   /** Writes are audited whatever the outcome; reads only when an admin API key calls. */
@@ -70,10 +86,6 @@ export interface Endpoint {
   mount(router: Router, deps: EndpointDeps): void;
 }
 
-const ANONYMOUS: ResolvedCaller = {
-  principal: { kind: 'anonymous' },
-  actor: { type: 'anonymous', id: 'anonymous' },
-};
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** `/api/v1/services/{id}` → `/api/v1/services/:id`. */
@@ -85,18 +97,22 @@ function paramNames(path: string): string[] {
   return [...path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string);
 }
 
-function triedAdminKey(req: Request): boolean {
-  const c = extractCredentials(req.rawHeaders, undefined);
-  const secret = c.bearer ?? (c.basic?.password === '' ? c.basic.user : undefined);
-  return secret?.startsWith(SECRET_PREFIXES.adminKey) === true;
+/** 403 insufficient_scope (RFC 6750) naming the scope the endpoint needs. */
+function insufficientScope(def: { method: string; path: string; scope: ControlScope }): GatehouseError {
+  return authError(
+    'insufficient_scope',
+    `This credential acts only within its scopes; ${def.method.toUpperCase()} ${def.path} needs ${def.scope}.`,
+    { scope: [def.scope] },
+  );
 }
 
-function outcomeOf(err: unknown): { outcome: AuditOutcome; status: number; code: string } {
-  if (err instanceof GatehouseError) {
-    const denied = err instanceof HiddenError || err.status === 401 || err.status === 403;
-    return { outcome: denied ? 'denied' : 'error', status: err.status, code: err.code };
-  }
-  return { outcome: 'error', status: 500, code: 'internal_error' };
+/** Scope first: a restricted credential learns nothing about objects or privileges it is not scoped for. */
+function checkScope(
+  caller: ResolvedCaller,
+  def: { method: string; path: string; scope: ControlScope },
+): void {
+  if (caller.scopeLimit !== undefined && !scopeCovered(caller.scopeLimit, def.scope))
+    throw insufficientScope(def);
 }
 
 export function endpoint<B = undefined, Q = undefined>(def: EndpointDef<B, Q>): Endpoint {
@@ -107,43 +123,30 @@ export function endpoint<B = undefined, Q = undefined>(def: EndpointDef<B, Q>): 
     summary: def.summary,
     tags: def.tags,
     auth,
+    scope: def.scope,
     responses: def.responses,
     ...(def.body ? { body: def.body } : {}),
     ...(def.query ? { query: def.query } : {}),
   };
   const names = paramNames(def.path);
   const expressPath = toExpressPath(def.path);
+  const preconditions = def.preconditions ?? ['put', 'patch', 'delete'].includes(def.method);
 
   const run = async (deps: EndpointDeps, req: Request, res: Response): Promise<void> => {
-    let caller = ANONYMOUS;
-    let target: { type: string; id: string } | undefined;
-    const details: Record<string, JsonValue | undefined> = {};
-    const audit = async (outcome: AuditOutcome, extra: Record<string, JsonValue>): Promise<void> => {
-      const wanted =
-        def.write || caller.actor.type === 'admin-key' || (caller === ANONYMOUS && triedAdminKey(req));
-      if (auth !== 'admin' || !wanted) return;
-      const all = { ...details, ...extra };
-      await deps.audit.record(
-        caller,
-        {
-          action: def.action,
-          outcome,
-          ...(target ? { target } : {}),
-          ...(Object.keys(all).length > 0 ? { details: all } : {}),
-        },
-        req,
-      );
-    };
+    const audit = new RequestAudit(deps.audit, req, { ...def, audited: auth === 'admin' });
     try {
       if (auth === 'admin') {
-        caller = await deps.principals.resolve(req);
+        const caller = await deps.principals.resolve(req);
+        audit.caller = caller;
         if (caller.principal.kind === 'anonymous')
           throw authError('missing_credentials', 'Send an admin API key or a user token.', { basic: true });
+        checkScope(caller, def);
         if (def.requires) allow(authorize(caller.principal, def.requires));
       }
+      const ifMatch = preconditions ? parseIfMatch(req.get('if-match')) : undefined;
       const params: Record<string, string> = {};
       for (const name of names) params[name] = parsePathId(name, req.params[name]);
-      if (def.targetType && params.id !== undefined) target = { type: def.targetType, id: params.id };
+      if (def.targetType && params.id !== undefined) audit.target = { type: def.targetType, id: params.id };
       if (def.body && !req.is(JSON_TYPES))
         throw new GatehouseError(
           'unsupported_media_type',
@@ -152,23 +155,26 @@ export function endpoint<B = undefined, Q = undefined>(def: EndpointDef<B, Q>): 
       const query = def.query ? parseQuery(def.query, req.query) : (undefined as Q);
       const body = def.body ? parseBody(def.body, req.body) : (undefined as B);
       const reply = await def.handle({
-        caller,
-        principal: caller.principal,
+        caller: audit.caller,
+        principal: audit.caller.principal,
         params,
         body,
         query,
         req,
-        setTarget: (type, id) => (target = { type, id }),
-        addDetails: (more) => Object.assign(details, more),
+        setTarget: (type, id) => (audit.target = { type, id }),
+        addDetails: (more) => audit.addDetails(more),
+        ifMatch,
+        write: { ifMatch, committed: (before, after) => audit.addDetails(changeDetails(before, after)) },
       });
-      await audit('success', { status: reply.status });
+      await audit.record('success', { status: reply.status });
       res.status(reply.status).set('cache-control', 'no-store');
+      if (reply.etag !== undefined) res.set('etag', reply.etag);
       if (reply.body === undefined) res.end();
       else res.json(reply.body);
     } catch (thrown) {
       const err = fromStoreError(thrown);
       const { outcome, status, code } = outcomeOf(err);
-      await audit(outcome, { status, error: code });
+      await audit.record(outcome, { status, error: code });
       throw err;
     }
   };

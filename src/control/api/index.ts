@@ -15,7 +15,8 @@ import { groupEndpoints } from './routes/groups.js';
 import { infrastructureEndpoints } from './routes/infrastructures.js';
 import { permissionEndpoints } from './routes/permissions.js';
 import { serviceEndpoints } from './routes/services.js';
-import { settingsAndAuditEndpoints } from './routes/settings-audit.js';
+import { auditEndpoints } from './routes/audit.js';
+import { settingsEndpoints } from './routes/settings.js';
 import { userEndpoints } from './routes/users.js';
 import { versionEndpoints } from './routes/versions.js';
 
@@ -53,7 +54,8 @@ export const createAdminApiModule: ControlModuleFactory = (ctx): ControlModule =
     ...permissionEndpoints(deps),
     ...groupEndpoints(deps),
     ...userEndpoints(deps),
-    ...settingsAndAuditEndpoints(deps),
+    ...settingsEndpoints(deps),
+    ...auditEndpoints(deps),
   ];
   const router = Router();
   const version = packageVersion();

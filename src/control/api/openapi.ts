@@ -24,14 +24,34 @@ const SECURITY_SCHEMES = {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description:
-      "A user's token: Gatehouse's own tokens, or a JWT from a provider listed in server.admin.providers; judged by the permission rules.",
+      "A user's token: Gatehouse's own tokens, or a JWT from a provider listed in server.admin.providers; judged by the permission rules. A scope-restricted token (a personal token created with scopes, a provider's token) must also carry the route's control scope (x-gatehouse-scope; gatehouse:admin covers all, gatehouse:deploy covers gatehouse:read).",
   },
 };
 
-const SECURITY: Record<RouteSpec['auth'], Json[]> = {
-  admin: [{ adminKey: [] }, { adminKeyBasic: [] }, { userToken: [] }],
-  user: [{ userToken: [] }],
-  none: [],
+/**
+ * Who may call a route. A user token lists the control scope a scope-restricted token
+ * must carry (OpenAPI 3.1 allows role names in the array of a non-OAuth scheme).
+ */
+function security(route: RouteSpec): Json[] {
+  const scopes = route.scope === undefined ? [] : [route.scope];
+  switch (route.auth) {
+    case 'admin':
+      return [{ adminKey: [] }, { adminKeyBasic: [] }, { userToken: scopes }];
+    case 'user':
+      return [{ userToken: scopes }];
+    case 'none':
+      return [];
+  }
+}
+
+/** Routes that document 412 take `If-Match`. */
+const IF_MATCH: Json = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'An ETag from a read or write answer (or *): the change is made only if the object is still at that version, else 412. Absent: unconditional.',
+  schema: { type: 'string' },
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
@@ -74,12 +94,17 @@ function operation(route: RouteSpec): Json {
         ? { content: { 'application/json': { schema: jsonSchema(response.body, 'output') } } }
         : {}),
     };
-  const parameters = [...pathParameters(route.path), ...queryParameters(route.query)];
+  const parameters = [
+    ...pathParameters(route.path),
+    ...queryParameters(route.query),
+    ...(Object.hasOwn(route.responses, 412) ? [IF_MATCH] : []),
+  ];
   return {
     summary: route.summary,
     tags: [...route.tags],
     operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
-    security: SECURITY[route.auth],
+    security: security(route),
+    ...(route.scope === undefined ? {} : { 'x-gatehouse-scope': route.scope }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {

@@ -36,13 +36,25 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 type Responses = RouteSpec['responses'];
 
 const ERRORS: Responses = {
-  400: { description: 'Malformed JSON, query parameter or path id (bad_request)', body: errorSchema },
+  400: {
+    description:
+      'Malformed JSON, query parameter, path id or If-Match; or a group or owner that does not exist (bad_request)',
+    body: errorSchema,
+  },
   401: { description: 'No or invalid credentials (missing_credentials, invalid_token)', body: errorSchema },
-  403: { description: 'The caller lacks the privilege (forbidden)', body: errorSchema },
+  403: {
+    description:
+      'The caller lacks the privilege (forbidden), or the credential lacks the control scope (insufficient_scope)',
+    body: errorSchema,
+  },
   404: { description: 'No such object, or one the caller may not see (not_found)', body: errorSchema },
   409: {
     description:
       'Duplicate id, object declared in the configuration file, or delete blocked by references (conflict)',
+    body: errorSchema,
+  },
+  412: {
+    description: 'If-Match does not match the current ETag: read the object again (precondition_failed)',
     body: errorSchema,
   },
   413: { description: 'Body over server.admin.maxBodyBytes (body_too_large)', body: errorSchema },
@@ -57,7 +69,7 @@ const ERRORS: Responses = {
 /** The success answers plus the listed error statuses. */
 export function responses(ok: Responses, ...errors: (keyof typeof ERRORS)[]): Responses {
   const out: Record<number, Responses[number]> = { ...ok };
-  for (const status of [400, 401, ...errors, 503]) {
+  for (const status of [400, 401, 403, ...errors, 503]) {
     const err = ERRORS[status];
     if (err) out[status] = err;
   }
@@ -65,3 +77,5 @@ export function responses(ok: Responses, ...errors: (keyof typeof ERRORS)[]): Re
 }
 
 export const WRITE_ERRORS = [403, 404, 409, 413, 415, 422] as const;
+/** Updates of one object (PUT, PATCH) also answer 412 on a stale If-Match. */
+export const UPDATE_ERRORS = [...WRITE_ERRORS, 412] as const;

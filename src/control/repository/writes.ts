@@ -9,7 +9,18 @@ import { GatehouseError } from '../../errors.js';
 import { StoreConflictError } from '../../store/errors.js';
 import type { WriteOp } from '../../store/types.js';
 import { duplicate, notFound, retryOnConflict } from '../api/errors.js';
+import { checkPrecondition, etagOf, type Precondition } from '../api/etag.js';
 import { commit, getDoc, type Committer, type Stored } from './documents.js';
+
+/** What a request adds to a write: its If-Match, and who to tell what was written (the audit record). */
+export interface WriteGuard {
+  /** Checked against the revision the write is made at (one compare-and-set): 412 on a mismatch. */
+  readonly ifMatch?: Precondition | undefined;
+  /** Called once the write committed, with the values before (absent on create) and after (absent on delete). */
+  readonly committed?: (before: unknown, after: unknown) => void;
+}
+
+const NO_GUARD: WriteGuard = {};
 
 export interface DocumentRef<T> {
   readonly collection: string;
@@ -27,6 +38,7 @@ export async function createDocument(
   ref: DocumentRef<unknown>,
   value: unknown,
   extra: () => Promise<readonly WriteOp[]> = () => Promise.resolve([]),
+  guard: WriteGuard = NO_GUARD,
 ): Promise<void> {
   await retryOnConflict(async () => {
     const ops: WriteOp[] = [
@@ -41,21 +53,25 @@ export async function createDocument(
       throw err;
     }
   });
+  guard.committed?.(undefined, value);
 }
 
 /**
- * Reads the document, lets `change` decide the new value (it may throw to refuse, e.g.
- * 403 on the fresh record), writes it at the read revision with `extra` ops.
+ * Reads the document, checks the guard's If-Match against it, lets `change` decide the
+ * new value (it may throw to refuse, e.g. 403 on the fresh record), writes it at the
+ * read revision with `extra` ops.
  */
 export async function updateDocument<T>(
   ctx: Committer,
   ref: DocumentRef<T>,
   change: (current: Stored<T>) => T | Promise<T>,
   extra: (current: Stored<T>, next: T) => Promise<readonly WriteOp[]> = () => Promise.resolve([]),
+  guard: WriteGuard = NO_GUARD,
 ): Promise<Stored<T>> {
-  return retryOnConflict(async () => {
+  const written = await retryOnConflict(async () => {
     const current = await getDoc(ctx.store, ref.collection, ref.id, ref.schema);
     if (!current) throw notFound(ref.kind, ref.label ?? ref.id);
+    checkPrecondition(guard.ifMatch, etagOf(current), ref.kind);
     const next = await change(current);
     const ops: WriteOp[] = [
       {
@@ -69,13 +85,16 @@ export async function updateDocument<T>(
     ];
     const [first] = await commit(ctx, ops, { kind: ref.kind, id: ref.id });
     const doc = first && 'document' in first ? first.document : undefined;
-    return {
+    const after: Stored<T> = {
       value: next,
       revision: doc?.revision ?? current.revision + 1,
       createdAt: current.createdAt,
       updatedAt: doc?.updatedAt ?? current.updatedAt,
     };
+    return { before: current.value, after };
   });
+  guard.committed?.(written.before, written.after.value);
+  return written.after;
 }
 
 export interface DeleteRules<T> {
@@ -91,11 +110,13 @@ export async function deleteDocument<T>(
   ctx: Committer,
   ref: DocumentRef<T>,
   rules: DeleteRules<T> = {},
+  guard: WriteGuard = NO_GUARD,
 ): Promise<void> {
-  await retryOnConflict(async () => {
+  const deleted = await retryOnConflict(async () => {
     const current = await getDoc(ctx.store, ref.collection, ref.id, ref.schema);
     if (!current) throw notFound(ref.kind, ref.label ?? ref.id);
     await rules.check?.(current);
+    checkPrecondition(guard.ifMatch, etagOf(current), ref.kind);
     const blocking = await rules.blockers?.(current);
     if (blocking && blocking.ids.length > 0)
       throw new GatehouseError(
@@ -108,5 +129,7 @@ export async function deleteDocument<T>(
       ...((await rules.cascade?.(current)) ?? []),
     ];
     await commit(ctx, ops, { kind: ref.kind, id: ref.id });
+    return current.value;
   });
+  guard.committed?.(deleted, undefined);
 }

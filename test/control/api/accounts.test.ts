@@ -105,7 +105,10 @@ describe('admin API: groups, users, settings', () => {
   });
 
   it('reads and replaces system settings, which reach the snapshot', async () => {
-    assert.deepEqual((await t.admin('GET', '/api/v1/settings')).body, { implicitLogin: true });
+    assert.deepEqual((await t.admin('GET', '/api/v1/settings')).body, {
+      maximumRefreshTokenLifetimeSec: null,
+      implicitLogin: true,
+    });
     const put = await t.admin('PUT', '/api/v1/settings', {
       implicitLogin: false,
       maximumRefreshTokenLifetimeSec: 86400,
@@ -122,6 +125,7 @@ describe('admin API: groups, users, settings', () => {
     assert.equal(bad.status, 422);
     assert.deepEqual((bad.body.details as { path: string }[]).map((d) => d.path).sort(), [
       'implicit',
+      'implicitLogin',
       'maximumRefreshTokenLifetimeSec',
     ]);
   });

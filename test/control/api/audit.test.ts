@@ -21,6 +21,8 @@ type Rec = {
 type Page = { items: Rec[]; next: string | null };
 const NODE = 'http://127.0.0.1:9';
 const PASSWORD = 'a very secret password 42';
+const KEY_HASH = `sha256:${'ab'.repeat(32)}`;
+const OTHER_KEY_HASH = `sha256:${'cd'.repeat(32)}`;
 
 describe('audit log', () => {
   let t: AdminTest;
@@ -53,6 +55,12 @@ describe('audit log', () => {
     apiKey = String(key.body.key);
     await t.admin('POST', '/api/v1/users', { id: 'erin', password: PASSWORD });
     await t.admin('PUT', '/api/v1/users/erin', { password: PASSWORD + '!' });
+    const keyed = (hash: string) => ({
+      methods: ['apiKeys'],
+      apiKeys: { keys: [{ id: 'k1', hash }] },
+    });
+    await t.admin('POST', '/api/v1/services/svc/versions', { id: 'v1', auth: keyed(KEY_HASH) });
+    await t.admin('PUT', '/api/v1/services/svc/versions/v1', { auth: keyed(OTHER_KEY_HASH) });
   });
   after(() => t.stop());
 
@@ -125,6 +133,29 @@ describe('audit log', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('records before and after of every change, secrets and key hashes censored', async () => {
+    const user = (await query('action=user.update&targetId=erin&limit=1')).body.items[0];
+    assert.deepEqual(user?.details?.changed, ['passwordHash']);
+    const before = user?.details?.before as Record<string, unknown>;
+    const after = user?.details?.after as Record<string, unknown>;
+    assert.equal(before.passwordHash, '[redacted]');
+    assert.equal(after.passwordHash, '[redacted]');
+    assert.equal(after.id, 'erin');
+
+    const version = (await query('action=version.update&limit=1')).body.items[0];
+    assert.deepEqual(version?.details?.changed, ['auth'], 'a new key hash shows as a change');
+    const keys = (v: unknown) => (v as { auth: { apiKeys: { keys: unknown[] } } }).auth.apiKeys.keys;
+    assert.deepEqual(keys(version?.details?.before), [
+      { id: 'k1', hash: '[redacted]', scopes: [], groups: [] },
+    ]);
+    assert.deepEqual(keys(version?.details?.after), [
+      { id: 'k1', hash: '[redacted]', scopes: [], groups: [] },
+    ]);
+
+    const infra = (await query('action=infrastructure.create&outcome=success&limit=1')).body.items[0];
+    assert.equal((infra?.details?.after as { id?: string }).id, 'inf', 'a create records the after');
+  });
+
   it('is refused to users who are not global admins', async () => {
     const res = await t.call('GET', '/api/v1/audit', { bearer: nobodyToken });
     assert.equal(res.status, 403);
@@ -143,6 +174,8 @@ describe('audit log', () => {
       nobodyToken,
       'scrypt$',
       'sha256:',
+      'ab'.repeat(32),
+      'cd'.repeat(32),
     ];
     for (const secret of secrets) {
       assert.ok(secret.length > 5);

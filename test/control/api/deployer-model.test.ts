@@ -52,7 +52,11 @@ describe('admin API: deployer model', () => {
       assert.equal(sources['file-infra'], 'config');
       assert.equal(sources.dev, 'api');
 
-      await t.admin('PUT', '/api/v1/infrastructures/dev/permissions', { permissions: { team: ['deploy'] } });
+      assert.equal((await t.admin('POST', '/api/v1/groups', { id: 'team' })).status, 201);
+      const granted = await t.admin('PUT', '/api/v1/infrastructures/dev/permissions', {
+        permissions: { team: ['deploy'] },
+      });
+      assert.equal(granted.status, 200, granted.text);
       const replaced = await t.admin('PUT', '/api/v1/infrastructures/dev', {
         stage: 'test',
         nodes: [NODE, NODE.replace('9', '10')],
@@ -164,6 +168,7 @@ describe('admin API: deployer model', () => {
       assert.equal((await t.admin('GET', '/api/v1/services/scoring/versions/v2')).body.description, 'deux');
       assert.equal((await t.admin('DELETE', '/api/v1/services/scoring/versions/v2')).status, 204);
       assert.equal((await t.admin('GET', '/api/v1/services/scoring/versions/v2')).status, 404);
+      assert.equal((await t.admin('POST', '/api/v1/users', { id: 'alice' })).status, 201);
       const upd = await t.admin('PUT', '/api/v1/services/scoring', { description: 'new', owner: 'alice' });
       assert.equal(upd.status, 200, upd.text);
       assert.equal(upd.body.owner, 'alice');

@@ -8,10 +8,29 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startAdminTest, type AdminTest } from './support.js';
 
+interface Operation {
+  security: Record<string, string[]>[];
+  requestBody?: unknown;
+  responses: object;
+  'x-gatehouse-scope'?: string;
+}
+
 interface Doc {
   openapi: string;
-  paths: Record<string, Record<string, { security: unknown[]; requestBody?: unknown; responses: object }>>;
+  paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, unknown> };
+}
+
+/** The control scope each admin route needs, by the rule docs/admin-api.md states. */
+function expectedScope(method: string, path: string): string | undefined {
+  if (path === '/api/v1/users/me') return undefined;
+  if (path.startsWith('/api/v1/tokens')) return 'gatehouse:tokens';
+  // Oversight of everyone: the audit log, other users' tokens, revocations.
+  if (path === '/api/v1/audit' || /tokens|revocation|jti/.test(path)) return 'gatehouse:admin';
+  if (method === 'get') return 'gatehouse:read';
+  const deployerModel =
+    /^\/api\/v1\/(deployments|services)(\/|$)/.test(path) && !path.endsWith('/permissions');
+  return deployerModel ? 'gatehouse:deploy' : 'gatehouse:admin';
 }
 
 interface Layer {
@@ -60,6 +79,20 @@ describe('OpenAPI document', () => {
     assert.ok(op?.requestBody, 'bodies are documented');
     assert.ok(Object.keys(op.responses).includes('422'));
     assert.equal(op.security.length, 3);
+  });
+
+  it('names the control scope of every admin and token-management route, in the user-token security', () => {
+    let checked = 0;
+    for (const [path, methods] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(methods)) {
+        const userToken = op.security.find((s) => 'userToken' in s);
+        if (!userToken || path === '/api/v1/users/me') continue;
+        const expected = expectedScope(method, path);
+        assert.equal(op['x-gatehouse-scope'], expected, `${method} ${path}`);
+        assert.deepEqual(userToken.userToken, [expected], `${method} ${path}`);
+        checked += 1;
+      }
+    assert.ok(checked > 40, `checked ${checked} routes`);
   });
 
   it('documents only routes that exist', async () => {

@@ -149,6 +149,17 @@ describe('permission rules through the admin API', () => {
     };
     await must('POST', '/api/v1/groups', { id: 'admins', global: ['admin'] });
     await must('POST', '/api/v1/groups', { id: 'creators', global: ['createService'] });
+    // Grants name declared groups only (an unknown one is 400): declare the matrix's groups.
+    const granted = [
+      'viewers',
+      'deployers',
+      'infra-admins',
+      'readers',
+      'writers',
+      'svc-deployers',
+      'svc-admins',
+    ];
+    for (const id of granted) await must('POST', '/api/v1/groups', { id });
     await must('POST', '/api/v1/infrastructures', {
       id: 'inf',
       nodes: [NODE],

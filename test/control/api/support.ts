@@ -1,7 +1,9 @@
 /**
  * Shared fixtures of the admin API tests: a real Gatehouse (real SQLite in a temp dir,
  * real admin and data listeners), an admin key, user tokens from an HMAC provider listed
- * in server.admin.providers, and a snapshot of every stored collection.
+ * in server.admin.providers, and a snapshot of every stored collection. A provider's
+ * token is restricted to its `scope` claim on the admin API: `token()` gives it
+ * `gatehouse:admin` unless told otherwise, so the permission rules alone decide.
  */
 import { SignJWT } from 'jose';
 import { COLLECTIONS } from '../../../src/control/model.js';
@@ -39,8 +41,8 @@ export interface AdminTest {
   /** An admin API key (full rights). */
   readonly adminKey: string;
   readonly adminKeyId: string;
-  /** A user token with these groups, from the `users` HMAC provider. */
-  token(subject: string, groups?: readonly string[]): Promise<string>;
+  /** A user token with these groups and scopes (default `gatehouse:admin`), from the `users` HMAC provider. */
+  token(subject: string, groups?: readonly string[], scopes?: readonly string[]): Promise<string>;
   /** JSON request on the admin listener. */
   call<T = Record<string, unknown>>(
     method: string,
@@ -65,12 +67,16 @@ export function adminConfig(secret: string, extra: ConfigObject = {}): ConfigObj
   };
 }
 
+/** The scope claim `token()` gives by default: every control scope, so the permission rules alone decide. */
+export const DEFAULT_TOKEN_SCOPES: readonly string[] = ['gatehouse:admin'];
+
 export async function signUserToken(
   secret: string,
   subject: string,
   groups: readonly string[] = [],
+  scopes: readonly string[] = DEFAULT_TOKEN_SCOPES,
 ): Promise<string> {
-  return new SignJWT({ groups: [...groups] })
+  return new SignJWT({ groups: [...groups], scope: scopes.join(' ') })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)
     .setIssuer(ISSUER)
@@ -126,7 +132,8 @@ export async function startAdminTest(
     store,
     adminKey: key,
     adminKeyId: record.id,
-    token: (subject, groups = []) => signUserToken(secret, subject, groups),
+    token: (subject, groups = [], scopes = DEFAULT_TOKEN_SCOPES) =>
+      signUserToken(secret, subject, groups, scopes),
     call,
     admin: <T>(method: string, path: string, body?: unknown) =>
       call<T>(method, path, { bearer: key, ...(body === undefined ? {} : { body }) }),

@@ -2,6 +2,8 @@
  * API keys of a deployment (/api/v1/deployments/{id}/api-keys) or of every deployment of
  * a service that inherits its version's settings (/api/v1/services/{id}/api-keys). The
  * secret is in the create answer only; lists show id, label, prefix, created, last used.
+ * A scope-restricted credential mints no key broader than itself: the key's scopes must
+ * be covered by the credential's, and its groups be the caller's (422 otherwise).
  */
 import { z } from 'zod';
 import { idSchema } from '../../../config/schema-common.js';
@@ -19,6 +21,9 @@ import { allow, infrastructureFacts, serviceFacts } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { notFound } from '../errors.js';
+import { checkPrecondition, etagOf } from '../etag.js';
+import { scopesBeyond } from '../../scopes.js';
+import { validationFailed, type FieldIssue } from '../validation.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
 import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
 import { apiKeyView, apiKeyViewSchema, createdApiKeySchema } from '../views.js';
@@ -36,6 +41,30 @@ const createBody = z.strictObject({
 });
 
 type Verb = 'list' | 'create' | 'revoke';
+
+/** 422 naming what a key would hold beyond the restricted credential that asks for it. */
+function checkNotBroader(
+  limit: ReadonlySet<string> | undefined,
+  principal: Principal,
+  key: { readonly scopes: readonly string[]; readonly groups: readonly string[] },
+): void {
+  if (limit === undefined) return;
+  const callerGroups = new Set(principal.kind === 'user' ? principal.groups : []);
+  const issues: FieldIssue[] = [
+    ...scopesBeyond(limit, key.scopes).map((s) => ({
+      path: 'scopes',
+      message: `"${s}" is not covered by the scopes of the credential making the key`,
+    })),
+    ...key.groups
+      .filter((g) => !callerGroups.has(g))
+      .map((g) => ({ path: 'groups', message: `"${g}" is not one of the caller's groups` })),
+  ];
+  if (issues.length > 0)
+    throw validationFailed(
+      issues,
+      'A scope-restricted credential cannot make an API key broader than itself.',
+    );
+}
 
 interface ScopeKind {
   readonly type: ApiKeyScope['type'];
@@ -80,6 +109,7 @@ export function apiKeyEndpoints(deps: ApiDeps): Endpoint[] {
         summary: `List a ${kind.type}'s API keys (metadata only)`,
         tags,
         action: `${kind.type}.apiKey.list`,
+        scope: 'gatehouse:read',
         write: false,
         targetType: kind.type,
         query: pageQuerySchema,
@@ -104,13 +134,15 @@ export function apiKeyEndpoints(deps: ApiDeps): Endpoint[] {
         summary: `Create a ${kind.type} API key; the answer holds the key, shown only this once`,
         tags,
         action: `${kind.type}.apiKey.create`,
+        scope: 'gatehouse:deploy',
         write: true,
         targetType: kind.type,
         body: createBody,
         responses: responses({ 201: { description: 'Created', body: createdApiKeySchema } }, ...WRITE_ERRORS),
-        handle: async ({ principal, caller, params, body, setTarget, addDetails }) => {
+        handle: async ({ principal, caller, params, body, setTarget, addDetails, write }) => {
           const id = params.id as string;
           const { fromApi } = await kind.check(principal, id, 'create');
+          checkNotBroader(caller.scopeLimit, principal, body);
           const collection = kind.type === 'service' ? COLLECTIONS.services : COLLECTIONS.deployments;
           const schema = kind.type === 'service' ? serviceRecordSchema : deploymentRecordSchema;
           const { record, key } = await createApiKey(
@@ -130,6 +162,7 @@ export function apiKeyEndpoints(deps: ApiDeps): Endpoint[] {
             scope: `${kind.type}:${id}`,
             ...(record.label === undefined ? {} : { label: record.label }),
           });
+          write.committed?.(undefined, record);
           return { status: 201, body: { ...apiKeyView(record, undefined), key } };
         },
       }),
@@ -139,9 +172,10 @@ export function apiKeyEndpoints(deps: ApiDeps): Endpoint[] {
         summary: `Revoke a ${kind.type} API key (takes effect on every replica within a second)`,
         tags,
         action: `${kind.type}.apiKey.revoke`,
+        scope: 'gatehouse:deploy',
         write: true,
-        responses: responses({ 204: { description: 'Revoked' } }, 403, 404),
-        handle: async ({ principal, params, setTarget, addDetails }) => {
+        responses: responses({ 204: { description: 'Revoked' } }, 403, 404, 412),
+        handle: async ({ principal, params, setTarget, addDetails, write }) => {
           const id = params.id as string;
           const keyId = params.keyId as string;
           setTarget('api-key', keyId);
@@ -150,7 +184,10 @@ export function apiKeyEndpoints(deps: ApiDeps): Endpoint[] {
           const stored = await getDoc(ctx.store, COLLECTIONS.apiKeys, keyId, apiKeyRecordSchema);
           if (!stored || stored.value.scope.type !== kind.type || stored.value.scope.id !== id)
             throw notFound('API key', keyId);
+          // The delete is made at this revision, so the check and the delete are one compare-and-set.
+          checkPrecondition(write.ifMatch, etagOf(stored), 'API key');
           await deleteApiKey(ctx, stored);
+          write.committed?.(stored.value, undefined);
           return { status: 204 };
         },
       }),

@@ -12,9 +12,10 @@ import { allow, infrastructureFacts, seesDeployment, serviceFacts } from '../acc
 import { sameId, type ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { duplicate, HiddenError, notFound, readOnly } from '../errors.js';
+import { entryEtag } from '../etag.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
 import { checkAuthReferences } from '../references.js';
-import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
+import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.js';
 import { deploymentView, deploymentViewSchema } from '../views.js';
 import {
   checkFileRoutes,
@@ -78,22 +79,25 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: `${enabled ? 'Enable' : 'Disable'} a deployment (deploy on service and infrastructure)`,
       tags,
       action: enabled ? 'deployment.enable' : 'deployment.disable',
+      scope: 'gatehouse:deploy',
       write: true,
+      preconditions: true,
       targetType: 'deployment',
       responses: responses(
         { 200: { description: 'The deployment', body: deploymentViewSchema } },
         403,
         404,
         409,
+        412,
       ),
-      handle: async ({ principal, params }) => {
+      handle: async ({ principal, params, write }) => {
         const id = params.id as string;
         const found = await visibleDeployment(deps, principal, id);
         may(principal, enabled ? 'deployment.enable' : 'deployment.disable', found);
         if (found.entry.source === 'config') throw readOnly('deployment', id);
-        await updateDocument(ctx, ref(id), (current) => ({ ...current.value, enabled }));
+        await updateDocument(ctx, ref(id), (current) => ({ ...current.value, enabled }), undefined, write);
         const updated = await catalog.deployment(id);
-        return { status: 200, body: updated && deploymentView(updated) };
+        return { status: 200, body: updated && deploymentView(updated), etag: updated && entryEtag(updated) };
       },
     });
   return [
@@ -103,6 +107,7 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'List the deployments the caller may see',
       tags,
       action: 'deployment.list',
+      scope: 'gatehouse:read',
       write: false,
       query: pageQuerySchema,
       responses: responses({ 200: { description: 'A page', body: pageSchema(deploymentViewSchema) } }),
@@ -122,10 +127,11 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Create a deployment (deploy on service and infrastructure)',
       tags,
       action: 'deployment.create',
+      scope: 'gatehouse:deploy',
       write: true,
       body: deploymentSchema,
       responses: responses({ 201: { description: 'Created', body: deploymentViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ principal, body, setTarget }) => {
+      handle: async ({ principal, body, setTarget, write }) => {
         setTarget('deployment', body.id);
         if (ctx.fileConfig().deployments.some((d) => d.id === body.id))
           throw duplicate('deployment', body.id);
@@ -134,10 +140,10 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
         checkAuthReferences(ctx.fileConfig(), ctx.authMethods(), body.auth);
         checkFileRoutes(deps, body);
         await withRouteErrors(body, () =>
-          createDocument(ctx, ref(body.id), body, () => deploymentGuardOps(deps, body)),
+          createDocument(ctx, ref(body.id), body, () => deploymentGuardOps(deps, body), write),
         );
         const entry = await catalog.deployment(body.id);
-        return { status: 201, body: entry && deploymentView(entry) };
+        return { status: 201, body: entry && deploymentView(entry), etag: entry && entryEtag(entry) };
       },
     }),
     endpoint({
@@ -146,13 +152,14 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Read a deployment (read on the service and view on the infrastructure)',
       tags,
       action: 'deployment.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'deployment',
       responses: responses({ 200: { description: 'The deployment', body: deploymentViewSchema } }, 404),
-      handle: async ({ principal, params }) => ({
-        status: 200,
-        body: deploymentView((await visibleDeployment(deps, principal, params.id as string)).entry),
-      }),
+      handle: async ({ principal, params }) => {
+        const { entry } = await visibleDeployment(deps, principal, params.id as string);
+        return { status: 200, body: deploymentView(entry), etag: entryEtag(entry) };
+      },
     }),
     endpoint({
       method: 'put',
@@ -160,11 +167,12 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Replace a deployment (deploy on the old and the new service and infrastructure)',
       tags,
       action: 'deployment.update',
+      scope: 'gatehouse:deploy',
       write: true,
       targetType: 'deployment',
       body: updateBody,
-      responses: responses({ 200: { description: 'Updated', body: deploymentViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ principal, params, body }) => {
+      responses: responses({ 200: { description: 'Updated', body: deploymentViewSchema } }, ...UPDATE_ERRORS),
+      handle: async ({ principal, params, body, write }) => {
         const id = params.id as string;
         const found = await visibleDeployment(deps, principal, id);
         may(principal, 'deployment.update', found);
@@ -180,10 +188,11 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
             ref(id),
             () => next,
             (current) => deploymentGuardOps(deps, next, current.value),
+            write,
           ),
         );
         const updated = await catalog.deployment(id);
-        return { status: 200, body: updated && deploymentView(updated) };
+        return { status: 200, body: updated && deploymentView(updated), etag: updated && entryEtag(updated) };
       },
     }),
     toggle(true),
@@ -194,20 +203,26 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Delete a deployment with its API keys (deploy on service and infrastructure)',
       tags,
       action: 'deployment.delete',
+      scope: 'gatehouse:deploy',
       write: true,
       targetType: 'deployment',
-      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409),
-      handle: async ({ principal, params }) => {
+      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409, 412),
+      handle: async ({ principal, params, write }) => {
         const id = params.id as string;
         const found = await visibleDeployment(deps, principal, id);
         may(principal, 'deployment.delete', found);
         if (found.entry.source === 'config') throw readOnly('deployment', id);
-        await deleteDocument(ctx, ref(id), {
-          cascade: async (current) => [
-            ...(await releaseRouteOps(deps, current.value)),
-            ...deleteKeyOps(await keysOfScope(ctx.store, { type: 'deployment', id })),
-          ],
-        });
+        await deleteDocument(
+          ctx,
+          ref(id),
+          {
+            cascade: async (current) => [
+              ...(await releaseRouteOps(deps, current.value)),
+              ...deleteKeyOps(await keysOfScope(ctx.store, { type: 'deployment', id })),
+            ],
+          },
+          write,
+        );
         return { status: 204 };
       },
     }),

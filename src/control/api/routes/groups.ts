@@ -1,4 +1,7 @@
-/** /api/v1/groups: groups, their global privileges (admin, createService) and scopes. Global admins only. */
+/**
+ * /api/v1/groups: groups, their global privileges (admin, createService) and scopes.
+ * Global admins only. Deleting a group removes its memberships and grants with it.
+ */
 import { idSchema } from '../../../config/schema-common.js';
 import { groupSchema } from '../../../config/schema.js';
 import { COLLECTIONS, groupRecordSchema, userRecordSchema, type GroupRecord } from '../../model.js';
@@ -7,8 +10,10 @@ import { createDocument, deleteDocument, updateDocument, type DocumentRef } from
 import { sameId, type ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { duplicate, notFound, readOnly } from '../errors.js';
+import { entryEtag } from '../etag.js';
+import { fileGrantsTo, groupRemovalOps, type GroupRemoval } from '../group-delete.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
-import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
+import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.js';
 import { groupView, groupViewSchema } from '../views.js';
 
 const tags = ['groups'];
@@ -22,7 +27,8 @@ const ref = (id: string): DocumentRef<GroupRecord> => ({
   kind: 'group',
 });
 
-export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
+export function groupEndpoints(deps: ApiDeps): Endpoint[] {
+  const { ctx, catalog } = deps;
   const existing = async (id: string) => {
     const entry = await catalog.group(id);
     if (!entry) throw notFound('group', id);
@@ -35,6 +41,7 @@ export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
       summary: 'List groups (global admin)',
       tags,
       action: 'group.list',
+      scope: 'gatehouse:read',
       write: false,
       requires: 'group.list',
       query: pageQuerySchema,
@@ -50,15 +57,17 @@ export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
       summary: 'Create a group (global admin)',
       tags,
       action: 'group.create',
+      scope: 'gatehouse:admin',
       write: true,
       requires: 'group.create',
       body: groupSchema,
       responses: responses({ 201: { description: 'Created', body: groupViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ body, setTarget }) => {
+      handle: async ({ body, setTarget, write }) => {
         setTarget('group', body.id);
         if (ctx.fileConfig().groups.some((g) => g.id === body.id)) throw duplicate('group', body.id);
-        await createDocument(ctx, ref(body.id), body);
-        return { status: 201, body: groupView(await existing(body.id), []) };
+        await createDocument(ctx, ref(body.id), body, undefined, write);
+        const created = await existing(body.id);
+        return { status: 201, body: groupView(created, []), etag: entryEtag(created) };
       },
     }),
     endpoint({
@@ -67,6 +76,7 @@ export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
       summary: 'Read a group and its members (global admin)',
       tags,
       action: 'group.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'group',
       requires: 'group.read',
@@ -76,7 +86,7 @@ export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
         const entry = await existing(id);
         const users = await listDocs(ctx.store, COLLECTIONS.users, userRecordSchema);
         const members = users.filter((u) => u.value.groups.includes(id)).map((u) => u.value.id);
-        return { status: 200, body: groupView(entry, members) };
+        return { status: 200, body: groupView(entry, members), etag: entryEtag(entry) };
       },
     }),
     endpoint({
@@ -85,34 +95,51 @@ export function groupEndpoints({ ctx, catalog }: ApiDeps): Endpoint[] {
       summary: "Replace a group's description, global privileges and scopes (global admin)",
       tags,
       action: 'group.update',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'group',
       requires: 'group.update',
       body: updateBody,
-      responses: responses({ 200: { description: 'Updated', body: groupViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ params, body }) => {
+      responses: responses({ 200: { description: 'Updated', body: groupViewSchema } }, ...UPDATE_ERRORS),
+      handle: async ({ params, body, write }) => {
         const id = params.id as string;
         if ((await existing(id)).source === 'config') throw readOnly('group', id);
         sameId(body.id, id);
-        await updateDocument(ctx, ref(id), () => ({ ...body, id }));
-        return { status: 200, body: groupView(await existing(id)) };
+        await updateDocument(ctx, ref(id), () => ({ ...body, id }), undefined, write);
+        const updated = await existing(id);
+        return { status: 200, body: groupView(updated), etag: entryEtag(updated) };
       },
     }),
     endpoint({
       method: 'delete',
       path: `${BASE}/{id}`,
       summary:
-        "Delete a group (global admin): its global privileges and scopes go; objects' grants to it stay",
+        'Delete a group (global admin) with its memberships and its grants on infrastructures and services',
       tags,
       action: 'group.delete',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'group',
       requires: 'group.delete',
-      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409),
-      handle: async ({ params }) => {
+      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409, 412),
+      handle: async ({ params, write, addDetails }) => {
         const id = params.id as string;
         if ((await existing(id)).source === 'config') throw readOnly('group', id);
-        await deleteDocument(ctx, ref(id));
+        let removal: GroupRemoval | undefined;
+        await deleteDocument(
+          ctx,
+          ref(id),
+          {
+            blockers: () =>
+              Promise.resolve({ kind: 'configuration-file grants', ids: fileGrantsTo(deps, id) }),
+            cascade: async () => {
+              removal = await groupRemovalOps(deps, id);
+              return removal.ops;
+            },
+          },
+          write,
+        );
+        if (removal) addDetails({ removed: removal.removed });
         return { status: 204 };
       },
     }),

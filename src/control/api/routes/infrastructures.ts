@@ -9,8 +9,10 @@ import type { ApiDeps } from '../deps.js';
 import { sameId } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { duplicate, notFound, readOnly } from '../errors.js';
+import { entryEtag } from '../etag.js';
+import { grantRefs, groupRefOps } from '../group-refs.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
-import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
+import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.js';
 import { infrastructureView, infrastructureViewSchema } from '../views.js';
 import { createDocument, deleteDocument, updateDocument, type DocumentRef } from '../../repository/writes.js';
 
@@ -50,6 +52,7 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'List the infrastructures the caller may view',
       tags,
       action: 'infrastructure.list',
+      scope: 'gatehouse:read',
       write: false,
       query: pageQuerySchema,
       responses: responses({ 200: { description: 'A page', body: pageSchema(infrastructureViewSchema) } }),
@@ -66,6 +69,7 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Create an infrastructure (global admin)',
       tags,
       action: 'infrastructure.create',
+      scope: 'gatehouse:admin',
       write: true,
       requires: 'infrastructure.create',
       body: infrastructureSchema,
@@ -73,13 +77,19 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
         { 201: { description: 'Created', body: infrastructureViewSchema } },
         ...WRITE_ERRORS,
       ),
-      handle: async ({ body, setTarget }) => {
+      handle: async ({ body, setTarget, write }) => {
         setTarget('infrastructure', body.id);
         if (ctx.fileConfig().infrastructures.some((i) => i.id === body.id))
           throw duplicate('infrastructure', body.id);
-        await createDocument(ctx, ref(body.id), body);
+        await createDocument(
+          ctx,
+          ref(body.id),
+          body,
+          () => groupRefOps(deps, grantRefs(body.permissions)),
+          write,
+        );
         const entry = await catalog.infrastructure(body.id);
-        return { status: 201, body: entry && infrastructureView(entry) };
+        return { status: 201, body: entry && infrastructureView(entry), etag: entry && entryEtag(entry) };
       },
     }),
     endpoint({
@@ -88,16 +98,17 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Read an infrastructure (view)',
       tags,
       action: 'infrastructure.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'infrastructure',
       responses: responses(
         { 200: { description: 'The infrastructure', body: infrastructureViewSchema } },
         404,
       ),
-      handle: async ({ principal, params }) => ({
-        status: 200,
-        body: infrastructureView(await visible(principal, params.id as string)),
-      }),
+      handle: async ({ principal, params }) => {
+        const entry = await visible(principal, params.id as string);
+        return { status: 200, body: infrastructureView(entry), etag: entryEtag(entry) };
+      },
     }),
     endpoint({
       method: 'put',
@@ -105,14 +116,15 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Replace an infrastructure's settings (infrastructure admin); permissions are kept",
       tags,
       action: 'infrastructure.update',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'infrastructure',
       body: updateBody,
       responses: responses(
         { 200: { description: 'Updated', body: infrastructureViewSchema } },
-        ...WRITE_ERRORS,
+        ...UPDATE_ERRORS,
       ),
-      handle: async ({ principal, params, body }) => {
+      handle: async ({ principal, params, body, write }) => {
         const id = params.id as string;
         const entry = await visible(principal, id);
         allow(
@@ -120,16 +132,26 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
         );
         if (entry.source === 'config') throw readOnly('infrastructure', id);
         sameId(body.id, id);
-        await updateDocument(ctx, ref(id), (current) => {
-          allow(
-            authorize(principal, 'infrastructure.update', {
-              infrastructure: infrastructureFacts(current.value),
-            }),
-          );
-          return { ...body, id, permissions: current.value.permissions };
-        });
+        await updateDocument(
+          ctx,
+          ref(id),
+          (current) => {
+            allow(
+              authorize(principal, 'infrastructure.update', {
+                infrastructure: infrastructureFacts(current.value),
+              }),
+            );
+            return { ...body, id, permissions: current.value.permissions };
+          },
+          undefined,
+          write,
+        );
         const updated = await catalog.infrastructure(id);
-        return { status: 200, body: updated && infrastructureView(updated) };
+        return {
+          status: 200,
+          body: updated && infrastructureView(updated),
+          etag: updated && entryEtag(updated),
+        };
       },
     }),
     endpoint({
@@ -138,22 +160,28 @@ export function infrastructureEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Delete an infrastructure no deployment uses (global admin)',
       tags,
       action: 'infrastructure.delete',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'infrastructure',
-      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409),
-      handle: async ({ principal, params }) => {
+      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409, 412),
+      handle: async ({ principal, params, write }) => {
         const id = params.id as string;
         const entry = await visible(principal, id);
         allow(authorize(principal, 'infrastructure.delete'));
         if (entry.source === 'config') throw readOnly('infrastructure', id);
-        await deleteDocument(ctx, ref(id), {
-          blockers: async () => ({
-            kind: 'deployments',
-            ids: (await catalog.deployments())
-              .filter((d) => d.value.infrastructure === id)
-              .map((d) => d.value.id),
-          }),
-        });
+        await deleteDocument(
+          ctx,
+          ref(id),
+          {
+            blockers: async () => ({
+              kind: 'deployments',
+              ids: (await catalog.deployments())
+                .filter((d) => d.value.infrastructure === id)
+                .map((d) => d.value.id),
+            }),
+          },
+          write,
+        );
         return { status: 204 };
       },
     }),

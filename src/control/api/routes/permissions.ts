@@ -13,6 +13,8 @@ import { allow, infrastructureFacts, serviceFacts } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { readOnly } from '../errors.js';
+import { entryEtag } from '../etag.js';
+import { grantRefs, groupRefOps } from '../group-refs.js';
 import { responses } from '../schemas.js';
 import { visibleInfrastructure } from './infrastructures.js';
 import { visibleService } from './services.js';
@@ -30,7 +32,10 @@ const dedupe = <T extends string>(map: Readonly<Record<string, readonly T[]>>): 
   Object.fromEntries(Object.entries(map).map(([group, list]) => [group, [...new Set(list)]]));
 
 export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
-  const { ctx } = deps;
+  const { ctx, catalog } = deps;
+  // Every granted group must exist; the touches make a concurrent delete of one re-read its grants.
+  const grantGuard = (permissions: Readonly<Record<string, unknown>>) => () =>
+    groupRefOps(deps, grantRefs(permissions));
   const infrastructure = (principal: Principal, id: string) => visibleInfrastructure(deps, principal, id);
   return [
     endpoint({
@@ -39,6 +44,7 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Read an infrastructure's group privileges (infrastructure admin)",
       tags: ['infrastructures'],
       action: 'infrastructure.permissions.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'infrastructure',
       responses: responses({ 200: { description: 'The grants', body: infraBody } }, 403, 404),
@@ -49,7 +55,7 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
             infrastructure: infrastructureFacts(entry.value),
           }),
         );
-        return { status: 200, body: { permissions: entry.value.permissions } };
+        return { status: 200, body: { permissions: entry.value.permissions }, etag: entryEtag(entry) };
       },
     }),
     endpoint({
@@ -58,6 +64,7 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Replace an infrastructure's group privileges (infrastructure admin)",
       tags: ['infrastructures'],
       action: 'infrastructure.permissions.update',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'infrastructure',
       body: infraBody,
@@ -66,11 +73,12 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
         403,
         404,
         409,
+        412,
         413,
         415,
         422,
       ),
-      handle: async ({ principal, params, body, addDetails }) => {
+      handle: async ({ principal, params, body, addDetails, write }) => {
         const id = params.id as string;
         const entry = await infrastructure(principal, id);
         allow(
@@ -97,8 +105,11 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
             );
             return { ...current.value, permissions };
           },
+          grantGuard(permissions),
+          write,
         );
-        return { status: 200, body: { permissions } };
+        const updated = await catalog.infrastructure(id);
+        return { status: 200, body: { permissions }, etag: updated && entryEtag(updated) };
       },
     }),
     endpoint({
@@ -107,13 +118,14 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Read a service's group privileges (service admin)",
       tags: ['services'],
       action: 'service.permissions.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'service',
       responses: responses({ 200: { description: 'The grants', body: serviceBody } }, 403, 404),
       handle: async ({ principal, params }) => {
         const entry = await visibleService(deps, principal, params.id as string);
         allow(authorize(principal, 'service.permissions.read', { service: serviceFacts(entry.value) }));
-        return { status: 200, body: { permissions: entry.value.permissions } };
+        return { status: 200, body: { permissions: entry.value.permissions }, etag: entryEtag(entry) };
       },
     }),
     endpoint({
@@ -122,6 +134,7 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Replace a service's group privileges (service admin)",
       tags: ['services'],
       action: 'service.permissions.update',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'service',
       body: serviceBody,
@@ -130,11 +143,12 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
         403,
         404,
         409,
+        412,
         413,
         415,
         422,
       ),
-      handle: async ({ principal, params, body, addDetails }) => {
+      handle: async ({ principal, params, body, addDetails, write }) => {
         const id = params.id as string;
         const entry = await visibleService(deps, principal, id);
         allow(authorize(principal, 'service.permissions.update', { service: serviceFacts(entry.value) }));
@@ -150,8 +164,11 @@ export function permissionEndpoints(deps: ApiDeps): Endpoint[] {
             );
             return { ...current.value, permissions };
           },
+          grantGuard(permissions),
+          write,
         );
-        return { status: 200, body: { permissions } };
+        const updated = await catalog.service(id);
+        return { status: 200, body: { permissions }, etag: updated && entryEtag(updated) };
       },
     }),
   ];

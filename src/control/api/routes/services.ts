@@ -11,8 +11,10 @@ import { allow, mustSee, seesService, serviceFacts } from '../access.js';
 import { sameId, type ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { duplicate, notFound, readOnly } from '../errors.js';
+import { entryEtag } from '../etag.js';
+import { grantRefs, groupRefOps, ownerRefOps } from '../group-refs.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
-import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
+import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.js';
 import { serviceView, serviceViewSchema } from '../views.js';
 
 const tags = ['services'];
@@ -54,6 +56,7 @@ export function serviceEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'List the services the caller may read',
       tags,
       action: 'service.list',
+      scope: 'gatehouse:read',
       write: false,
       query: pageQuerySchema,
       responses: responses({ 200: { description: 'A page', body: pageSchema(serviceViewSchema) } }),
@@ -69,20 +72,27 @@ export function serviceEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Create a service (global createService); the creating user becomes its owner',
       tags,
       action: 'service.create',
+      scope: 'gatehouse:deploy',
       write: true,
       requires: 'service.create',
       body: createBody,
       responses: responses({ 201: { description: 'Created', body: serviceViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ principal, body, setTarget }) => {
+      handle: async ({ principal, body, setTarget, write }) => {
         setTarget('service', body.id);
         if (ctx.fileConfig().services.some((s) => s.id === body.id)) throw duplicate('service', body.id);
         const record: ServiceRecord = {
           ...body,
           ...(principal.kind === 'user' ? { owner: principal.userId } : {}),
         };
-        await createDocument(ctx, ref(body.id), record);
+        await createDocument(
+          ctx,
+          ref(body.id),
+          record,
+          () => groupRefOps(deps, grantRefs(body.permissions)),
+          write,
+        );
         const entry = await catalog.service(body.id);
-        return { status: 201, body: entry && serviceView(entry) };
+        return { status: 201, body: entry && serviceView(entry), etag: entry && entryEtag(entry) };
       },
     }),
     endpoint({
@@ -91,13 +101,14 @@ export function serviceEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Read a service (read)',
       tags,
       action: 'service.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'service',
       responses: responses({ 200: { description: 'The service', body: serviceViewSchema } }, 404),
-      handle: async ({ principal, params }) => ({
-        status: 200,
-        body: serviceView(await visibleService(deps, principal, params.id as string)),
-      }),
+      handle: async ({ principal, params }) => {
+        const entry = await visibleService(deps, principal, params.id as string);
+        return { status: 200, body: serviceView(entry), etag: entryEtag(entry) };
+      },
     }),
     endpoint({
       method: 'put',
@@ -105,32 +116,43 @@ export function serviceEndpoints(deps: ApiDeps): Endpoint[] {
       summary: "Replace a service's description or owner (service admin); permissions are kept",
       tags,
       action: 'service.update',
+      scope: 'gatehouse:deploy',
       write: true,
       targetType: 'service',
       body: updateBody,
-      responses: responses({ 200: { description: 'Updated', body: serviceViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ principal, params, body }) => {
+      responses: responses({ 200: { description: 'Updated', body: serviceViewSchema } }, ...UPDATE_ERRORS),
+      handle: async ({ principal, params, body, write }) => {
         const id = params.id as string;
         const entry = await visibleService(deps, principal, id);
         allow(authorize(principal, 'service.update', { service: serviceFacts(entry.value) }));
         if (entry.source === 'config') throw readOnly('service', id);
         sameId(body.id, id);
-        await updateDocument(ctx, ref(id), (current) => {
-          allow(authorize(principal, 'service.update', { service: serviceFacts(current.value) }));
-          const { owner, description } = body;
-          return {
-            id,
-            permissions: current.value.permissions,
-            ...(description === undefined ? {} : { description }),
-            ...(owner === undefined
-              ? current.value.owner === undefined
-                ? {}
-                : { owner: current.value.owner }
-              : { owner }),
-          };
-        });
+        await updateDocument(
+          ctx,
+          ref(id),
+          (current) => {
+            allow(authorize(principal, 'service.update', { service: serviceFacts(current.value) }));
+            const { owner, description } = body;
+            return {
+              id,
+              permissions: current.value.permissions,
+              ...(description === undefined ? {} : { description }),
+              ...(owner === undefined
+                ? current.value.owner === undefined
+                  ? {}
+                  : { owner: current.value.owner }
+                : { owner }),
+            };
+          },
+          // A new owner must be a stored user; keeping the current one needs no check.
+          async (current, next) =>
+            next.owner !== undefined && next.owner !== current.value.owner
+              ? ownerRefOps(deps, next.owner)
+              : [],
+          write,
+        );
         const updated = await catalog.service(id);
-        return { status: 200, body: updated && serviceView(updated) };
+        return { status: 200, body: updated && serviceView(updated), etag: updated && entryEtag(updated) };
       },
     }),
     endpoint({
@@ -139,36 +161,42 @@ export function serviceEndpoints(deps: ApiDeps): Endpoint[] {
       summary: 'Delete a service with its versions and API keys, if no deployment uses it (service admin)',
       tags,
       action: 'service.delete',
+      scope: 'gatehouse:deploy',
       write: true,
       targetType: 'service',
-      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409),
-      handle: async ({ principal, params }) => {
+      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 409, 412),
+      handle: async ({ principal, params, write }) => {
         const id = params.id as string;
         const entry = await visibleService(deps, principal, id);
         allow(authorize(principal, 'service.delete', { service: serviceFacts(entry.value) }));
         if (entry.source === 'config') throw readOnly('service', id);
-        await deleteDocument(ctx, ref(id), {
-          check: (current) =>
-            allow(authorize(principal, 'service.delete', { service: serviceFacts(current.value) })),
-          blockers: async () => ({
-            kind: 'deployments',
-            ids: (await catalog.deployments()).filter((d) => d.value.service === id).map((d) => d.value.id),
-          }),
-          cascade: async () => {
-            const versions = await listDocs(ctx.store, COLLECTIONS.versions, versionRecordSchema, {
-              prefix: `${id}/`,
-            });
-            return [
-              ...versions.map((v) => ({
-                op: 'delete' as const,
-                collection: COLLECTIONS.versions,
-                id: `${id}/${v.value.id}`,
-                expectedRevision: v.revision,
-              })),
-              ...deleteKeyOps(await keysOfScope(ctx.store, { type: 'service', id })),
-            ];
+        await deleteDocument(
+          ctx,
+          ref(id),
+          {
+            check: (current) =>
+              allow(authorize(principal, 'service.delete', { service: serviceFacts(current.value) })),
+            blockers: async () => ({
+              kind: 'deployments',
+              ids: (await catalog.deployments()).filter((d) => d.value.service === id).map((d) => d.value.id),
+            }),
+            cascade: async () => {
+              const versions = await listDocs(ctx.store, COLLECTIONS.versions, versionRecordSchema, {
+                prefix: `${id}/`,
+              });
+              return [
+                ...versions.map((v) => ({
+                  op: 'delete' as const,
+                  collection: COLLECTIONS.versions,
+                  id: `${id}/${v.value.id}`,
+                  expectedRevision: v.revision,
+                })),
+                ...deleteKeyOps(await keysOfScope(ctx.store, { type: 'service', id })),
+              ];
+            },
           },
-        });
+          write,
+        );
         return { status: 204 };
       },
     }),

@@ -11,8 +11,10 @@ import { createDocument, deleteDocument, updateDocument, type DocumentRef } from
 import { sameId, type ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { notFound } from '../errors.js';
+import { etagOf } from '../etag.js';
+import { groupRefOps, membershipRefs } from '../group-refs.js';
 import { paginate, pageQuerySchema } from '../pagination.js';
-import { pageSchema, responses, WRITE_ERRORS } from '../schemas.js';
+import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.js';
 import { userView, userViewSchema } from '../views.js';
 
 const tags = ['users'];
@@ -42,7 +44,10 @@ const ref = (id: string): DocumentRef<UserRecord> => ({
 
 const isMe = (req: { params: Record<string, unknown> }): boolean => req.params.id === 'me';
 
-export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
+export function userEndpoints(deps: ApiDeps): Endpoint[] {
+  const { ctx } = deps;
+  // Every group a user joins must exist; the touches make a concurrent delete of one re-read its members.
+  const membershipGuard = (groups: readonly string[]) => () => groupRefOps(deps, membershipRefs(groups));
   const existing = async (id: string) => {
     const stored = await getDoc(ctx.store, COLLECTIONS.users, id, userRecordSchema);
     if (!stored) throw notFound('user', id);
@@ -55,6 +60,7 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
       summary: 'List users (global admin)',
       tags,
       action: 'user.list',
+      scope: 'gatehouse:read',
       write: false,
       requires: 'user.list',
       query: pageQuerySchema,
@@ -74,11 +80,12 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
       summary: 'Create a local user (global admin)',
       tags,
       action: 'user.create',
+      scope: 'gatehouse:admin',
       write: true,
       requires: 'user.create',
       body: createBody,
       responses: responses({ 201: { description: 'Created', body: userViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ body, setTarget }) => {
+      handle: async ({ body, setTarget, write }) => {
         setTarget('user', body.id);
         const { password, ...rest } = body;
         const record: UserRecord = {
@@ -87,8 +94,9 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
           source: 'local',
           createdAt: ctx.clock.now(),
         };
-        await createDocument(ctx, ref(body.id), record);
-        return { status: 201, body: userView(await existing(body.id)) };
+        await createDocument(ctx, ref(body.id), record, membershipGuard(record.groups), write);
+        const created = await existing(body.id);
+        return { status: 201, body: userView(created), etag: etagOf(created) };
       },
     }),
     endpoint({
@@ -97,12 +105,16 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
       summary: 'Read a user (global admin); never the password',
       tags,
       action: 'user.read',
+      scope: 'gatehouse:read',
       write: false,
       targetType: 'user',
       requires: 'user.read',
       skip: isMe,
       responses: responses({ 200: { description: 'The user', body: userViewSchema } }, 403, 404),
-      handle: async ({ params }) => ({ status: 200, body: userView(await existing(params.id as string)) }),
+      handle: async ({ params }) => {
+        const stored = await existing(params.id as string);
+        return { status: 200, body: userView(stored), etag: etagOf(stored) };
+      },
     }),
     endpoint({
       method: 'put',
@@ -110,29 +122,36 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
       summary: 'Replace a user (global admin); a password given is re-hashed, an absent one is kept',
       tags,
       action: 'user.update',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'user',
       requires: 'user.update',
       skip: isMe,
       body: updateBody,
-      responses: responses({ 200: { description: 'Updated', body: userViewSchema } }, ...WRITE_ERRORS),
-      handle: async ({ params, body, addDetails }) => {
+      responses: responses({ 200: { description: 'Updated', body: userViewSchema } }, ...UPDATE_ERRORS),
+      handle: async ({ params, body, addDetails, write }) => {
         const id = params.id as string;
         sameId(body.id, id);
         const { password, id: _id, ...rest } = body;
         const passwordHash = password === undefined ? undefined : await hashPassword(password);
         if (passwordHash !== undefined) addDetails({ passwordChanged: true });
-        const updated = await updateDocument(ctx, ref(id), (current) => {
-          const keep = passwordHash ?? current.value.passwordHash;
-          return {
-            ...rest,
-            id,
-            source: current.value.source,
-            createdAt: current.value.createdAt,
-            ...(keep === undefined ? {} : { passwordHash: keep }),
-          };
-        });
-        return { status: 200, body: userView(updated) };
+        const updated = await updateDocument(
+          ctx,
+          ref(id),
+          (current) => {
+            const keep = passwordHash ?? current.value.passwordHash;
+            return {
+              ...rest,
+              id,
+              source: current.value.source,
+              createdAt: current.value.createdAt,
+              ...(keep === undefined ? {} : { passwordHash: keep }),
+            };
+          },
+          membershipGuard(rest.groups),
+          write,
+        );
+        return { status: 200, body: userView(updated), etag: etagOf(updated) };
       },
     }),
     endpoint({
@@ -141,13 +160,14 @@ export function userEndpoints({ ctx }: ApiDeps): Endpoint[] {
       summary: 'Delete a user (global admin)',
       tags,
       action: 'user.delete',
+      scope: 'gatehouse:admin',
       write: true,
       targetType: 'user',
       requires: 'user.delete',
       skip: isMe,
-      responses: responses({ 204: { description: 'Deleted' } }, 403, 404),
-      handle: async ({ params }) => {
-        await deleteDocument(ctx, ref(params.id as string));
+      responses: responses({ 204: { description: 'Deleted' } }, 403, 404, 412),
+      handle: async ({ params, write }) => {
+        await deleteDocument(ctx, ref(params.id as string), {}, write);
         return { status: 204 };
       },
     }),

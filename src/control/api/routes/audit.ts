@@ -1,10 +1,8 @@
 /**
- * /api/v1/settings (system settings the token service reads) and /api/v1/audit (the
- * audit log, newest first, with filters). Global admins only.
+ * /api/v1/audit: the audit log, newest first, with filters. Global admins only, and a
+ * scope-restricted credential needs gatehouse:admin (it shows everyone's activity).
  */
 import { z } from 'zod';
-import { COLLECTIONS, SETTINGS_ID, settingsRecordSchema } from '../../model.js';
-import { commit, getDoc } from '../../repository/documents.js';
 import type { ApiDeps } from '../deps.js';
 import { endpoint, type Endpoint } from '../endpoint.js';
 import { decodeCursor, encodeCursor, pageQueryShape } from '../pagination.js';
@@ -47,54 +45,15 @@ const auditRecordSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
-export function settingsAndAuditEndpoints({ ctx }: ApiDeps): Endpoint[] {
-  const read = async () =>
-    (await getDoc(ctx.store, COLLECTIONS.settings, SETTINGS_ID, settingsRecordSchema))?.value ??
-    settingsRecordSchema.parse({});
+export function auditEndpoints({ ctx }: ApiDeps): Endpoint[] {
   return [
-    endpoint({
-      method: 'get',
-      path: '/api/v1/settings',
-      summary: 'Read system settings (global admin)',
-      tags: ['settings'],
-      action: 'settings.read',
-      write: false,
-      requires: 'settings.read',
-      responses: responses({ 200: { description: 'The settings', body: settingsRecordSchema } }, 403),
-      handle: async () => ({ status: 200, body: await read() }),
-    }),
-    endpoint({
-      method: 'put',
-      path: '/api/v1/settings',
-      summary: 'Replace system settings (global admin): maximumRefreshTokenLifetimeSec, implicitLogin',
-      tags: ['settings'],
-      action: 'settings.update',
-      write: true,
-      requires: 'settings.update',
-      body: settingsRecordSchema,
-      responses: responses(
-        { 200: { description: 'The new settings', body: settingsRecordSchema } },
-        403,
-        413,
-        415,
-        422,
-      ),
-      handle: async ({ body, setTarget, addDetails }) => {
-        setTarget('settings', SETTINGS_ID);
-        addDetails({ ...body });
-        await commit(ctx, [{ op: 'put', collection: COLLECTIONS.settings, id: SETTINGS_ID, value: body }], {
-          kind: 'settings',
-          id: SETTINGS_ID,
-        });
-        return { status: 200, body: await read() };
-      },
-    }),
     endpoint({
       method: 'get',
       path: '/api/v1/audit',
       summary: 'Read the audit log, newest first (global admin)',
       tags: ['audit'],
       action: 'audit.read',
+      scope: 'gatehouse:admin',
       write: false,
       requires: 'audit.read',
       query: auditQuery,
