@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { load, YAMLException } from 'js-yaml';
-import { ConfigError, formatKeyPath, type ConfigIssue } from './issues.js';
+import { ConfigError, issuesFromZod } from './issues.js';
 import { checkReferences } from './references.js';
 import { createConfigSchema, type GatehouseConfig } from './schema.js';
 
@@ -35,14 +35,21 @@ export function parseConfig(text: string, options: ParseOptions): GatehouseConfi
     throw new ConfigError(options.source, [{ path: at, message: err.reason }]);
   }
   const schema = createConfigSchema({ baseDir: options.baseDir, env: options.env ?? process.env });
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issues: ConfigIssue[] = result.error.issues.map((i) => ({
-      path: formatKeyPath(i.path),
-      message: i.message,
-    }));
-    throw new ConfigError(options.source, issues);
+  let result: ReturnType<typeof schema.safeParse>;
+  try {
+    result = schema.safeParse(raw);
+  } catch (err) {
+    // A refinement that throws is a bug (every one is guarded); refuse rather than crash.
+    const name = err instanceof Error ? err.name : 'error';
+    throw new ConfigError(options.source, [
+      { path: '(file)', message: `validation failed unexpectedly (${name}); please report this` },
+    ]);
   }
+  if (!result.success)
+    throw new ConfigError(
+      options.source,
+      result.error.issues.flatMap((i) => issuesFromZod(i)),
+    );
   const referenceIssues = checkReferences(result.data);
   if (referenceIssues.length > 0) throw new ConfigError(options.source, referenceIssues);
   return result.data;
