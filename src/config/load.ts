@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { load, YAMLException } from 'js-yaml';
 import { ConfigError, issuesFromZod } from './issues.js';
 import { checkReferences } from './references.js';
 import { createConfigSchema, type GatehouseConfig } from './schema.js';
+import { readConfigYaml } from './yaml.js';
 
 export interface ParseOptions {
   /** Shown in errors (usually the file path). */
@@ -16,24 +16,13 @@ export interface ParseOptions {
 
 /**
  * Parses and validates configuration text. Throws ConfigError listing every problem
- * with its key path: YAML syntax first, then structure, then cross-references.
+ * with its key path: YAML (syntax, a mapping at the root, bounded aliases) first, then
+ * structure, then cross-references.
  */
 export function parseConfig(text: string, options: ParseOptions): GatehouseConfig {
-  // An empty file is far more often a half-written one than an intended "no deployments"
-  // (write "{}" for that): refusing it keeps a reload from dropping every route.
-  if (text.trim() === '')
-    throw new ConfigError(options.source, [{ path: '(file)', message: 'the configuration file is empty' }]);
-  let raw: unknown;
-  try {
-    // CORE schema (YAML 1.2: "yes"/"on" stay strings), duplicate keys refused, aliases
-    // bounded (no "billion laughs"). js-yaml parses a 10,000-deployment file ~10x faster
-    // than the yaml package, which matters because a reload blocks the event loop.
-    raw = load(text, { filename: options.source, maxAliases: 100 }) ?? {};
-  } catch (err) {
-    if (!(err instanceof YAMLException)) throw err;
-    const at = err.mark ? `line ${err.mark.line + 1}:${err.mark.column + 1}` : '(yaml)';
-    throw new ConfigError(options.source, [{ path: at, message: err.reason }]);
-  }
+  const yaml = readConfigYaml(text, options.source);
+  if (!yaml.ok) throw new ConfigError(options.source, yaml.issues);
+  const raw = yaml.value;
   const schema = createConfigSchema({ baseDir: options.baseDir, env: options.env ?? process.env });
   let result: ReturnType<typeof schema.safeParse>;
   try {
