@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { checkPublicKeys } from './public-key.js';
+import { ONLY_IF_VALID } from './refine.js';
 import { idSchema } from './schema-common.js';
 import type { SecretContext } from './secret-ref.js';
 import { secretRef } from './secret-ref.js';
@@ -44,6 +46,7 @@ const jwksTuningSchema = z
   .refine((t) => t.minRefreshSec <= t.cacheMaxAgeSec, {
     message: 'minRefreshSec must not exceed cacheMaxAgeSec',
     path: ['minRefreshSec'],
+    ...ONLY_IF_VALID,
   })
   .default({
     cacheMaxAgeSec: 600,
@@ -53,10 +56,20 @@ const jwksTuningSchema = z
     outageGraceSec: 3_600,
   });
 
+/** The value as an http(s) URL, or undefined; never throws. */
+function httpUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Key URLs must be https, except on loopback (tests, sidecars) or when explicitly allowed. */
 function isInsecureRemote(url: string): boolean {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:') return false;
+  const parsed = httpUrl(url);
+  if (!parsed || parsed.protocol === 'https:') return false; // not a URL: its own check says so
   return !['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
 }
 
@@ -115,7 +128,7 @@ export function createProviderSchema(secrets: SecretContext) {
             message: `${p.algorithms.join('/')} needs secrets of at least ${needed} bytes`,
           });
       });
-    });
+    }, ONLY_IF_VALID);
   const publicKey = z.strictObject({
     ...commonProviderFields,
     type: z.literal('publicKey'),
@@ -145,6 +158,8 @@ export function createProviderSchema(secrets: SecretContext) {
     .superRefine((p, ctx) => {
       if (p.discovery && !p.issuer)
         ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'discovery needs the issuer URL' });
+      else if (p.discovery && p.issuer && !httpUrl(p.issuer))
+        ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'discovery needs an http(s) issuer URL' });
       if (p.discovery && p.jwksUri)
         ctx.addIssue({
           code: 'custom',
@@ -166,8 +181,10 @@ export function createProviderSchema(secrets: SecretContext) {
           path: ['issuer'],
           message: 'discovery needs an https issuer (or set allowInsecureHttp)',
         });
-    });
-  return z.discriminatedUnion('type', [hmac, publicKey, jwks]);
+    }, ONLY_IF_VALID);
+  // Keys are imported here as the verifier will import them: check-config refuses what start cannot use.
+  const checkedPublicKey = publicKey.superRefine(checkPublicKeys, ONLY_IF_VALID);
+  return z.discriminatedUnion('type', [hmac, checkedPublicKey, jwks]);
 }
 
 export type ProviderConfig = z.infer<ReturnType<typeof createProviderSchema>>;
@@ -194,7 +211,9 @@ const apiKeySchema = z.strictObject({
 const apiKeysSettingsSchema = z.strictObject({
   /** Header carrying the key; false to accept keys only in Authorization. */
   header: z
-    .union([z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.literal(false)])
+    .union([z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.literal(false)], {
+      error: 'must be a header name, or false',
+    })
     .default('X-API-Key'),
   bearer: z.boolean().default(true),
   /** HTTP Basic with the key as user name and an empty password. */
@@ -275,7 +294,7 @@ export const authSettingsSchema = z
               message: 'is a header Gatehouse sets or strips itself',
             });
         }
-      })
+      }, ONLY_IF_VALID)
       .default({}),
   })
   .superRefine((s, ctx) => {
@@ -298,6 +317,6 @@ export const authSettingsSchema = z
         path: ['apiKeys'],
         message: 'API keys accepted nowhere: enable bearer, basic or header',
       });
-  });
+  }, ONLY_IF_VALID);
 
 export type AuthSettingsConfig = z.infer<typeof authSettingsSchema>;

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { hasHashTag } from '../store/redis-keys.js';
+import { ONLY_IF_VALID } from './refine.js';
 import { secretRef, type SecretContext } from './secret-ref.js';
 
 const endpointSchema = z.strictObject({
@@ -66,7 +67,7 @@ export function createStoreSchema(secrets: SecretContext) {
           path: ['keyPrefix'],
           message: 'a Redis Cluster needs a {hash tag} in keyPrefix (e.g. "gatehouse:{gh}:")',
         });
-    });
+    }, ONLY_IF_VALID);
 
   const auditRetentionSchema = z.strictObject({
     /** Records older than this are pruned (hourly). */

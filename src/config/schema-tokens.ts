@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { ONLY_IF_VALID } from './refine.js';
 import { idSchema } from './schema-common.js';
 import { secretRef, type SecretContext } from './secret-ref.js';
 
@@ -9,6 +10,8 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 /** What key type each asymmetric algorithm needs (node:crypto `asymmetricKeyType`, EC curve). */
 function keyProblem(pem: string, algorithm: Exclude<SigningAlgorithm, 'HS256'>): string | undefined {
+  if (/-----BEGIN (?:[A-Z0-9]+ )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(pem))
+    return 'holds a public key or certificate; signing needs the private key';
   let key;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
@@ -102,7 +105,7 @@ function createSigningSchema(secrets: SecretContext) {
           path: ['activeKid'],
           message: 'say which key signs (several keys listed)',
         });
-    });
+    }, ONLY_IF_VALID);
 }
 
 const limitSchema = (maxAttempts: number, windowSec: number) =>

@@ -11,13 +11,16 @@ export interface SecretContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const secretSource = z.union([
-  z.string().min(1),
-  z.strictObject({
-    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
-  }),
-  z.strictObject({ file: z.string().min(1) }),
-]);
+const secretSource = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+    }),
+    z.strictObject({ file: z.string().min(1) }),
+  ],
+  { error: 'must be the secret itself, {env: NAME} or {file: PATH}' },
+);
 
 export type SecretSource = z.input<typeof secretSource>;
 

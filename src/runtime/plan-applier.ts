@@ -3,7 +3,7 @@ import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Clock } from '../clock.js';
 import { compilePlan } from '../config/compile.js';
-import { ConfigError } from '../config/issues.js';
+import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
 import type { PlanHolder } from '../config/plan.js';
 import { checkReferences } from '../config/references.js';
@@ -16,7 +16,10 @@ import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { MethodRegistry } from '../pipeline/method-registry.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 
-export type ReloadResult = { ok: true; generation: number; changed: boolean } | { ok: false; error: string };
+export type ReloadResult =
+  | { ok: true; generation: number; changed: boolean }
+  /** `issues`: the file's problems at their key paths, as `check-config` lists them. */
+  | { ok: false; error: string; issues?: readonly ConfigIssue[] };
 
 export interface PlanApplierDeps {
   readonly configPath: string;
@@ -66,7 +69,10 @@ export class PlanApplier {
     return this.install(this.config);
   }
 
-  /** Re-reads the file; unchanged text after a file event is a no-op. */
+  /**
+   * Re-reads the file through the same validation as `check-config` and `start`
+   * (loadConfigFile); unchanged text after a file event is a no-op.
+   */
   reload(reason: string): Promise<ReloadResult> {
     return this.enqueue(
       async () => {
@@ -141,7 +147,7 @@ export class PlanApplier {
             ? 'configuration reload refused; keeping the running configuration'
             : 'control-plane changes refused; keeping the running plan',
         );
-        return { ok: false, error: message };
+        return issues ? { ok: false, error: message, issues } : { ok: false, error: message };
       }
     };
     const result = this.queue.then(run, run);

@@ -151,6 +151,25 @@ describe('configuration reload', () => {
       assert.match(empty.ok ? '' : empty.error, /the configuration file is empty/);
       assert.equal(await readMetric(gh.adminUrl, 'gatehouse_config_reloads_total', { result: 'failure' }), 4);
       assert.equal((await send(gh.url, '/api/x')).text, 'a');
+
+      // A null document (`---` alone, with comments, `~`, `null`) is as half-written as an
+      // empty file: refused, where it used to reload as {} and drop every route.
+      let failures = 4;
+      for (const text of ['---\n', '---\n# written later\n', '~\n', 'null\n']) {
+        writeFileSync(gh.configPath, text);
+        const nullRoot = await gh.gatehouse.reload();
+        assert.equal(nullRoot.ok, false, JSON.stringify(text));
+        assert.deepEqual(nullRoot.ok ? [] : nullRoot.issues?.map((i) => i.path), ['(root)']);
+        assert.match(nullRoot.ok ? '' : nullRoot.error, /root must be a mapping.*write `\{\}`/);
+        assert.equal(
+          await readMetric(gh.adminUrl, 'gatehouse_config_reloads_total', { result: 'failure' }),
+          ++failures,
+        );
+        const before = a.requests.length;
+        assert.equal((await send(gh.url, '/api/x')).text, 'a');
+        assert.equal(a.requests.length, before + 1, 'the running plan still forwards');
+        assert.equal(await readMetric(gh.adminUrl, 'gatehouse_deployments'), 1);
+      }
     } finally {
       await gh.stop();
     }

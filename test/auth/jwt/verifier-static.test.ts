@@ -238,10 +238,16 @@ describe('publicKey provider', () => {
       [[{ jwk: { ...keys.rsa.publicJwk, d: 'AQAB' } }], /private or secret key/],
     ];
     for (const [providerKeys, message] of cases) {
-      const v = createJwtVerifier(
-        parseProvider({ id: 'pk', type: 'publicKey', ...common, algorithms: ['RS256'], keys: providerKeys }),
-        testDeps(),
-      );
+      // The schema refuses these keys too (test/config/public-keys.test.ts); this is the
+      // importer's own defence, so the provider is built around the schema.
+      const valid = parseProvider({
+        id: 'pk',
+        type: 'publicKey',
+        ...common,
+        algorithms: ['RS256'],
+        keys: [{ pem: keys.rsa.publicPem }],
+      });
+      const v = createJwtVerifier({ ...valid, keys: providerKeys } as ProviderConfig, testDeps());
       const error = await v.start().then(
         () => undefined,
         (e: unknown) => e,
