@@ -65,7 +65,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     strictRevocation: true,
     alwaysAcceptLoginTokens: true,
   });
-  const guard = new BruteForceGuard(ctx.store, ctx.clock, () => tokens().bruteForce);
+  const guard = new BruteForceGuard(ctx.store, ctx.clock, () => tokens().bruteForce, ctx.metrics);
   const families = new RefreshFamilies(ctx.store, ctx.clock, users, sessions, () => {
     const r = tokens().refreshTokens;
     return {
