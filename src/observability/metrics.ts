@@ -141,6 +141,11 @@ export class GatehouseMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly refreshTokenReuse = new Counter({
+    name: 'gatehouse_refresh_token_reuse_total',
+    help: 'Rotated refresh tokens presented again outside the retry grace: each revoked its chain.',
+    registers: [this.registry],
+  });
   readonly revocationPropagation = new Histogram({
     name: 'gatehouse_revocation_propagation_seconds',
     help: 'Delay between a revocation being published and this replica applying it.',

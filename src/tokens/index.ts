@@ -79,6 +79,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     users,
     families,
     () => tokens().refreshTokens.reuseGraceSec * 1000,
+    ctx.metrics,
   );
   const router = createTokenRouter({
     users,
