@@ -150,6 +150,8 @@ export function createTokensSchema(secrets: SecretContext) {
           maxLifetimeSec: z.number().int().min(60).max(315_360_000).optional(),
           /** Live personal tokens one user may hold. */
           maxPerUser: z.number().int().min(1).max(10_000).default(100),
+          /** Setting or resetting a user's password also revokes that user's personal tokens. */
+          revokeOnPasswordChange: z.boolean().default(true),
         })
         .prefault({}),
       bruteForce: z

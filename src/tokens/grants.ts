@@ -41,6 +41,7 @@ const REFRESH_MESSAGES: Record<RefreshFailure, string> = {
   malformed: 'The refresh token is not valid.',
   unknown: 'The refresh token is not valid.',
   revoked: 'The refresh token has been revoked.',
+  credentials_changed: 'The refresh token has been revoked (password changed or user disabled since).',
   expired: 'The refresh token has expired.',
   inactive: 'The refresh token has expired (unused for too long).',
   client_mismatch: 'The refresh token was issued to another client.',

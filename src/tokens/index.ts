@@ -9,6 +9,7 @@ import type { ControlContext, ControlModule } from '../runtime/control-module.js
 import { BruteForceGuard } from './brute-force.js';
 import { CallerResolver } from './caller.js';
 import { JwtIssuer } from './issuer.js';
+import { TokenLifecycle } from './lifecycle.js';
 import { createGatehouseAuthenticator, type GatehouseMethodDeps } from './method.js';
 import { PersonalTokenIndex } from './personal-index.js';
 import { PersonalTokens } from './personal-tokens.js';
@@ -43,7 +44,6 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     throw err;
   }
   void warmPasswordHashing();
-  const stopWatching = users.watch(ctx.revocations, ctx.clock);
   const timer = setInterval(() => {
     ctx.revocations.prune();
     index.prune(ctx.clock.now());
@@ -73,6 +73,19 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
       defaultUnusedLifeMs: r.defaultUnusedLifeSec === undefined ? undefined : r.defaultUnusedLifeSec * 1000,
     };
   });
+  const audit = new AuditTrail(ctx.store, ctx.logger);
+  const personal = new PersonalTokens(ctx.store, ctx.clock, index, ctx.usage, () => tokens().personalTokens);
+  const lifecycle = new TokenLifecycle(
+    families,
+    personal,
+    index,
+    audit,
+    ctx.logger,
+    () => tokens().personalTokens.revokeOnPasswordChange,
+  );
+  const stopWatching = users.watch(ctx.revocations, ctx.clock, (before, after) =>
+    lifecycle.onUserChange(before, after),
+  );
   const refresh = new RefreshTokens(
     ctx.store,
     ctx.clock,
@@ -87,9 +100,9 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     issuer: new JwtIssuer(keys, ctx.clock, tokens),
     refresh,
     families,
-    audit: new AuditTrail(ctx.store, ctx.logger),
+    audit,
     callers: new CallerResolver(() => endpointAuthenticator, ctx.principals, guard),
-    personal: new PersonalTokens(ctx.store, ctx.clock, index, ctx.usage, () => tokens().personalTokens),
+    personal,
     keys,
   });
 
@@ -108,6 +121,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     async close() {
       clearInterval(timer);
       stopWatching();
+      await lifecycle.idle();
       await index.close();
       await sessions.close();
     },

@@ -86,13 +86,19 @@ export function secretMatches(record: RefreshTokenRecord, secret: string): boole
   return timingSafeEqual(actual, Buffer.from(record.hash, 'hex'));
 }
 
-/** One family per (user, client id): its document id. */
-export function familyKeyOf(user: string, clientId: string): string {
-  return sha256Hex(`${user}\n${clientId}`);
+/** The id prefix shared by every family of one user (so a user's families can be listed). */
+export function familyPrefixOf(user: string): string {
+  return `${sha256Hex(user).slice(0, 32)}.`;
 }
 
+/** One family per (user, client id): its document id. */
+export function familyKeyOf(user: string, clientId: string): string {
+  return `${familyPrefixOf(user)}${sha256Hex(`${user}\n${clientId}`)}`;
+}
+
+/** 128 random bits in hex: the `sid` of the chain's JWTs, and its id in the admin API. */
 export function newSessionId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomBytes(16).toString('hex');
 }
 
 /** When a family stops being usable, given the current cap on lifetimes. */

@@ -39,6 +39,7 @@ export type RefreshFailure =
   | 'malformed'
   | 'unknown'
   | 'revoked'
+  | 'credentials_changed'
   | 'expired'
   | 'inactive'
   | 'client_mismatch'
@@ -99,6 +100,11 @@ export class RefreshTokens {
         return { ok: false, reason: 'user_unavailable', family: known };
       if (token.state === 'superseded') return { ok: false, reason: 'superseded', family: known };
       try {
+        if (family.createdAt <= user.refreshFloor) {
+          // Begun before the user's last password change or disable: dead for good.
+          await this.families.revokeFamily(token.familyKey, familyDoc);
+          return { ok: false, reason: 'credentials_changed', family: known };
+        }
         if (parsed.id === family.current) {
           if (!options.rotate) {
             // The current token is in use: the grace of the previous one ends here.

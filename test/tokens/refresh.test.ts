@@ -296,11 +296,18 @@ describe('refresh tokens', () => {
     await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw' }]);
     const chain = await login(gh.adminUrl, 'dave', 'dave-pw', { issueRefreshToken: true });
     await assertReached(gh.url, '/open/x', chain.jwt, upstream, 'dave');
-    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabled: true }]);
+    const disabledAt = clock.now();
+    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabled: true, disabledAt }]);
     await refused(chain.refresh_token as string);
     await assertRefused(gh.url, '/open/x', chain.jwt, upstream, 401, 'invalid_token');
-    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw' }]);
-    await ok(chain.refresh_token as string);
+    // Re-enabled: what was issued before the disable stays dead; new logins work.
+    clock.advance(1000);
+    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabledAt }]);
+    await refused(chain.refresh_token as string);
+    await assertRefused(gh.url, '/open/x', chain.jwt, upstream, 401, 'invalid_token');
+    const fresh = await login(gh.adminUrl, 'dave', 'dave-pw', { issueRefreshToken: true });
+    await assertReached(gh.url, '/open/x', fresh.jwt, upstream, 'dave');
+    await ok(fresh.refresh_token as string);
   });
 
   it('never writes a refresh token or a password to the audit trail or the log', async () => {
