@@ -3,12 +3,15 @@
  * personal API tokens, their endpoints on the admin listener, and the `gatehouse`
  * authentication method for the data plane and the admin API. docs/tokens.md describes it.
  */
+import { mountMethodNotAllowed } from '../control/api/endpoint.js';
 import { AuditTrail } from '../control/audit.js';
 import { warmPasswordHashing } from '../control/passwords.js';
 import type { ControlContext, ControlModule } from '../runtime/control-module.js';
+import { tokenAdminEndpoints } from './admin-endpoints.js';
 import { BruteForceGuard } from './brute-force.js';
 import { CallerResolver } from './caller.js';
 import { JwtIssuer } from './issuer.js';
+import { JwtRevocations } from './jwt-revocations.js';
 import { TokenLifecycle } from './lifecycle.js';
 import { createGatehouseAuthenticator, type GatehouseMethodDeps } from './method.js';
 import { PersonalTokenIndex } from './personal-index.js';
@@ -36,11 +39,13 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     ctx.logger,
   );
   const index = new PersonalTokenIndex(ctx.store, ctx.logger);
+  const jwts = new JwtRevocations(ctx.store, ctx.revocations, ctx.clock, ctx.logger);
   await sessions.start();
   try {
     await index.start();
+    await jwts.start();
   } catch (err) {
-    await sessions.close();
+    await Promise.allSettled([sessions.close(), index.close(), jwts.close()]);
     throw err;
   }
   void warmPasswordHashing();
@@ -105,11 +110,14 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     personal,
     keys,
   });
+  const adminEndpoints = tokenAdminEndpoints({ users, families, personal, jwts, clock: ctx.clock });
+  for (const e of adminEndpoints) e.mount(router, { principals: ctx.principals, audit });
+  mountMethodNotAllowed(router, adminEndpoints);
 
   return {
     name: 'tokens',
     router,
-    routes: TOKEN_ROUTES,
+    routes: [...TOKEN_ROUTES, ...adminEndpoints.map((e) => e.spec)],
     registerMethods(registry) {
       registry.register('gatehouse', ({ settings }) =>
         createGatehouseAuthenticator(methodDeps, {
@@ -123,6 +131,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
       stopWatching();
       await lifecycle.idle();
       await index.close();
+      await jwts.close();
       await sessions.close();
     },
   };

@@ -1,19 +1,21 @@
 /**
  * Revocation on every replica: two real `gatehouse start` processes on one real
- * redis-server. Deleting a personal token, revoking a refresh token (strict deployment)
- * or disabling a user on one side is refused at once there and, through the store's
- * notifications, on the other process. The delay until the other process refuses is
- * measured by polling it every ~5 ms, and printed (p50/p99) for the release notes.
+ * redis-server. Deleting a personal token, revoking a refresh token (strict deployment),
+ * disabling a user through the admin API, or revoking a JWT by jti through the admin API
+ * on one side is refused at once there and, through the store's notifications, on the
+ * other process. The delay until the other process refuses is measured by polling it
+ * every ~5 ms, and printed (p50/p99) for the release notes.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/clock.js';
 import { createStoreSchema } from '../../src/config/schema-store.js';
+import { createAdminKey } from '../../src/control/repository/admin-keys.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { waitFor } from '../helpers/async.js';
-import { send } from '../helpers/http.js';
+import { send, type SimpleResponse } from '../helpers/http.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../helpers/process.js';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
@@ -48,11 +50,26 @@ describe('revocation propagates across processes sharing a Redis', () => {
   let b: GatehouseProcess;
   let store: Store;
   let holder: StateHolder;
+  let adminKey = '';
   const results: Record<string, number[]> = {
     'personal token deleted': [],
     'refresh token revoked': [],
     'user disabled': [],
+    'JWT revoked by jti': [],
   };
+  const disabledUsers = Array.from({ length: DISABLE_ROUNDS }, (_, i) => `bob${i}`);
+
+  const asAdmin = (
+    gh: GatehouseProcess,
+    method: string,
+    path: string,
+    body: unknown,
+  ): Promise<SimpleResponse> =>
+    send(gh.adminUrl, path, {
+      method,
+      headers: { ...bearer(adminKey), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   const status = async (gh: GatehouseProcess, path: string, token: string): Promise<number> =>
     (await send(gh.url, path, { headers: bearer(token) })).status;
@@ -88,9 +105,11 @@ describe('revocation propagates across processes sharing a Redis', () => {
       },
     );
     holder = { store, state: { refresh: () => Promise.resolve() } };
+    adminKey = (await createAdminKey(store, systemClock, 'tests')).key;
     await putUsers(holder, [
       { id: 'alice', password: 'alice-pw' },
       { id: 'bob', password: 'bob-pw' },
+      ...disabledUsers.map((id) => ({ id, password: 'bob-pw' })),
     ]);
     for (const gh of [a, b])
       await waitFor(
@@ -166,29 +185,38 @@ describe('revocation propagates across processes sharing a Redis', () => {
     }
   });
 
-  it('a disabled user is refused by both processes', async () => {
-    const { jwt } = await login(a.adminUrl, 'bob', 'bob-pw');
-    const token = await createPersonalToken(a.adminUrl, jwt, {
-      name: 'bob',
-      expiresAt: inMonth(),
-    });
-    for (let i = 0; i < DISABLE_ROUNDS; i++) {
-      await waitFor(
-        async () => (await status(b, '/open/x', token.token)) === 200,
-        'bob enabled on B',
-        5000,
-        5,
-      );
+  it('a user disabled through the admin API is refused by both processes', async () => {
+    // One user per round: a token issued before a disable never works again, re-enabled or not.
+    const tokens: string[] = [];
+    for (const id of disabledUsers) {
+      const { jwt } = await login(a.adminUrl, id, 'bob-pw');
+      tokens.push((await createPersonalToken(a.adminUrl, jwt, { name: id, expiresAt: inMonth() })).token);
+    }
+    for (const [i, id] of disabledUsers.entries()) {
+      const token = tokens[i] as string;
+      await waitFor(async () => (await status(b, '/open/x', token)) === 200, `${id} enabled on B`, 5000, 5);
       const start = process.hrtime.bigint();
-      await putUsers(holder, [{ id: 'bob', password: 'bob-pw', disabled: true }]);
-      results['user disabled']?.push(await untilRefused(b, '/open/x', token.token, start));
-      await waitFor(
-        async () => (await status(a, '/open/x', token.token)) === 401,
-        'bob disabled on A',
-        5000,
-        5,
+      const disabled = await asAdmin(a, 'PUT', `/api/v1/users/${id}`, { disabled: true });
+      assert.equal(disabled.status, 200, disabled.text);
+      assert.equal(await status(a, '/open/x', token), 401, 'refused at once by the replica that disabled');
+      results['user disabled']?.push(await untilRefused(b, '/open/x', token, start));
+    }
+  });
+
+  it('a JWT revoked by jti through the admin API is refused by both processes', async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const { jwt } = await login(a.adminUrl, 'alice', 'alice-pw');
+      assert.equal(await status(b, '/open/x', jwt), 200);
+      const start = process.hrtime.bigint();
+      const revoked = await asAdmin(a, 'POST', '/api/v1/jwt-revocations', { token: jwt });
+      assert.equal(revoked.status, 201, revoked.text);
+      assert.equal(await status(a, '/open/x', jwt), 401, 'refused at once by the replica that revoked it');
+      results['JWT revoked by jti']?.push(await untilRefused(b, '/open/x', jwt, start));
+      assert.equal(
+        (await send(b.adminUrl, '/api/v1/services', { headers: bearer(jwt) })).status,
+        401,
+        'and on the admin API',
       );
-      await putUsers(holder, [{ id: 'bob', password: 'bob-pw' }]);
     }
   });
 });
