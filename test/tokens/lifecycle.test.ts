@@ -7,18 +7,13 @@
  * one started after the re-enable.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
-import { createAdminKey } from '../../src/control/repository/admin-keys.js';
 import type { AuditRecord } from '../../src/store/types.js';
 import { assertGatehouseError } from '../helpers/assertions.js';
 import { waitFor } from '../helpers/async.js';
-import { startGatehouse, type ConfigObject, type TestGatehouse } from '../helpers/gatehouse.js';
-import { send, type SimpleResponse } from '../helpers/http.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import type { TestGatehouse } from '../helpers/gatehouse.js';
+import { send } from '../helpers/http.js';
+import { assertAdminRefuses, startReplicas, type Replicas } from './replicas.js';
 import {
   assertReached,
   assertRefused,
@@ -27,84 +22,37 @@ import {
   createPersonalToken,
   login,
   refresh,
-  tokenConfig,
 } from './support.js';
 
 const NOW = Date.UTC(2026, 4, 1, 8, 0, 0);
 const inDays = (days: number): string => new Date(NOW + days * 86_400_000).toISOString();
 
-interface Cluster {
-  readonly upstream: TestUpstream;
-  readonly config: ConfigObject;
-  readonly clock: ManualClock;
-  readonly dataDir: string;
-  readonly a: TestGatehouse;
-  readonly b: TestGatehouse;
-  readonly adminKey: string;
+async function createUser(c: Replicas, id: string, password: string): Promise<void> {
+  const created = await c.call('POST', '/api/v1/users', { id, password });
+  assert.equal(created.status, 201, created.text);
+  await c.b.gatehouse.state.refresh();
 }
 
-async function startCluster(tokens: ConfigObject = {}): Promise<Cluster> {
-  const upstream = await startUpstream('api');
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-lifecycle-'));
-  const config = tokenConfig(upstream.url, {
-    bruteForce: { perAddress: { maxAttempts: 10_000 } },
-    ...tokens,
-  });
-  config.store = { type: 'sqlite', sqlite: { dataDir, pollIntervalMs: 20 } };
-  const clock = new ManualClock(NOW);
-  const a = await startGatehouse(config, { clock });
-  const b = await startGatehouse(config, { clock });
-  const adminKey = (await createAdminKey(a.gatehouse.store, clock, 'tests')).key;
-  return { upstream, config, clock, dataDir, a, b, adminKey };
-}
-
-async function stopCluster(c: Cluster | undefined): Promise<void> {
-  if (!c) return;
-  await c.a.stop();
-  await c.b.stop();
-  await c.upstream.close();
-  rmSync(c.dataDir, { recursive: true, force: true });
-}
-
-function admin(c: Cluster, method: string, path: string, body?: unknown): Promise<SimpleResponse> {
-  return send(c.a.adminUrl, path, {
-    method,
-    headers: { ...bearer(c.adminKey), 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-async function putUser(c: Cluster, id: string, body: Record<string, unknown>): Promise<void> {
-  const res = await admin(c, 'PUT', `/api/v1/users/${id}`, body);
+async function putUser(c: Replicas, id: string, body: Record<string, unknown>): Promise<void> {
+  const res = await c.call('PUT', `/api/v1/users/${id}`, body);
   assert.equal(res.status, 200, res.text);
   await c.b.gatehouse.state.refresh();
 }
 
-/** Audit records about `user`'s tokens with this action and `details.reason`. */
-async function audited(c: Cluster, action: string, reason: string): Promise<AuditRecord[]> {
+/** Audit records with this action and `details.reason`. */
+async function audited(c: Replicas, action: string, reason: string): Promise<AuditRecord[]> {
   const page = await c.a.gatehouse.store.queryAudit({ action }, { limit: 1000 });
   return page.items.filter((r) => (r.details as { reason?: unknown } | undefined)?.reason === reason);
 }
 
-/** The admin API refuses a user token with 401 `invalid_token` (nothing is served). */
-async function assertAdminRefuses(gh: TestGatehouse, token: string): Promise<void> {
-  assertGatehouseError(
-    await send(gh.adminUrl, '/api/v1/services', { headers: bearer(token) }),
-    401,
-    'invalid_token',
-  );
-}
-
 describe('token lifecycle: password changes', () => {
-  let c: Cluster;
+  let c: Replicas;
 
   before(async () => {
-    c = await startCluster();
-    const created = await admin(c, 'POST', '/api/v1/users', { id: 'pat', password: 'first-password' });
-    assert.equal(created.status, 201, created.text);
-    await c.b.gatehouse.state.refresh();
+    c = await startReplicas(NOW);
+    await createUser(c, 'pat', 'first-password');
   });
-  after(() => stopCluster(c));
+  after(() => c?.stop());
 
   it('revokes the refresh tokens and personal tokens; strict deployments refuse the chains’ JWTs', async () => {
     const laptop = await login(c.a.adminUrl, 'pat', 'first-password', {
@@ -178,15 +126,13 @@ describe('token lifecycle: password changes', () => {
 });
 
 describe('token lifecycle: tokens.personalTokens.revokeOnPasswordChange: false', () => {
-  let c: Cluster;
+  let c: Replicas;
 
   before(async () => {
-    c = await startCluster({ personalTokens: { revokeOnPasswordChange: false } });
-    const created = await admin(c, 'POST', '/api/v1/users', { id: 'sam', password: 'first-password' });
-    assert.equal(created.status, 201, created.text);
-    await c.b.gatehouse.state.refresh();
+    c = await startReplicas(NOW, { personalTokens: { revokeOnPasswordChange: false } });
+    await createUser(c, 'sam', 'first-password');
   });
-  after(() => stopCluster(c));
+  after(() => c?.stop());
 
   it('keeps personal tokens across a password change; refresh tokens still go', async () => {
     const chain = await login(c.a.adminUrl, 'sam', 'first-password', { issueRefreshToken: true });
@@ -208,19 +154,13 @@ describe('token lifecycle: tokens.personalTokens.revokeOnPasswordChange: false',
 });
 
 describe('token lifecycle: disable, then re-enable', () => {
-  let c: Cluster;
-  let late: TestGatehouse | undefined;
+  let c: Replicas;
 
   before(async () => {
-    c = await startCluster();
-    const created = await admin(c, 'POST', '/api/v1/users', { id: 'quinn', password: 'quinn-password' });
-    assert.equal(created.status, 201, created.text);
-    await c.b.gatehouse.state.refresh();
+    c = await startReplicas(NOW);
+    await createUser(c, 'quinn', 'quinn-password');
   });
-  after(async () => {
-    await late?.stop();
-    await stopCluster(c);
-  });
+  after(() => c?.stop());
 
   it('brings back no token issued before the disable, on any replica, even one started later', async () => {
     const chain = await login(c.a.adminUrl, 'quinn', 'quinn-password', { issueRefreshToken: true });
@@ -242,7 +182,7 @@ describe('token lifecycle: disable, then re-enable', () => {
 
     c.clock.advance(1000);
     await putUser(c, 'quinn', { disabled: false });
-    late = await startGatehouse(c.config, { clock: c.clock });
+    const late: TestGatehouse = await c.startAnother();
     for (const gh of [c.a, c.b, late]) {
       for (const token of [chain.jwt, plain.jwt, personal.token]) {
         await assertRefused(gh.url, '/open/x', token, c.upstream, 401, 'invalid_token');
