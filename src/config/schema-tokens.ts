@@ -153,12 +153,25 @@ export function createTokensSchema(secrets: SecretContext) {
           maxLifetimeSec: z.number().int().min(60).max(315_360_000).optional(),
           /** Live personal tokens one user may hold. */
           maxPerUser: z.number().int().min(1).max(10_000).default(100),
+          /** Setting or resetting a user's password also revokes that user's personal tokens. */
+          revokeOnPasswordChange: z.boolean().default(true),
         })
         .prefault({}),
       bruteForce: z
         .strictObject({
           perUser: limitSchema(10, 900),
           perAddress: limitSchema(100, 900),
+          /** Bounds on concurrent password hashing (scrypt), per replica. */
+          passwordChecks: z
+            .strictObject({
+              /** Checks of one user name running at once; more are answered 429 at once. */
+              perUser: z.number().int().min(1).max(16).default(1),
+              /** Checks running at once in all (absent: twice the CPU cores). */
+              concurrent: z.number().int().min(1).max(256).optional(),
+              /** Checks waiting for a slot; more are answered 503 at once. */
+              queue: z.number().int().min(0).max(10_000).default(64),
+            })
+            .prefault({}),
         })
         .prefault({}),
     })

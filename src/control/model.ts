@@ -74,6 +74,10 @@ export const userRecordSchema = z.strictObject({
   disabled: z.boolean().default(false),
   source: z.enum(['local', 'oidc']).default('local'),
   createdAt: z.number(),
+  /** When a password was last set or reset (ms): the user's older refresh tokens are dead (docs/tokens.md). */
+  passwordChangedAt: z.number().optional(),
+  /** When the user was last disabled (ms): tokens issued until then stay dead after re-enabling. */
+  disabledAt: z.number().optional(),
 });
 export type UserRecord = z.infer<typeof userRecordSchema>;
 

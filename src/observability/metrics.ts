@@ -131,6 +131,23 @@ export class GatehouseMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly passwordChecks = new Counter({
+    name: 'gatehouse_password_checks_total',
+    help: 'Password hashes (scrypt) checked by the token service, by result (match, mismatch).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly passwordAttemptsRefused = new Counter({
+    name: 'gatehouse_password_attempts_refused_total',
+    help: 'Password attempts refused before any hashing, by reason (locked, busy, overloaded).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly refreshTokenReuse = new Counter({
+    name: 'gatehouse_refresh_token_reuse_total',
+    help: 'Rotated refresh tokens presented again outside the retry grace: each revoked its chain.',
+    registers: [this.registry],
+  });
   readonly revocationPropagation = new Histogram({
     name: 'gatehouse_revocation_propagation_seconds',
     help: 'Delay between a revocation being published and this replica applying it.',

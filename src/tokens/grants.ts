@@ -41,6 +41,7 @@ const REFRESH_MESSAGES: Record<RefreshFailure, string> = {
   malformed: 'The refresh token is not valid.',
   unknown: 'The refresh token is not valid.',
   revoked: 'The refresh token has been revoked.',
+  credentials_changed: 'The refresh token has been revoked (password changed or user disabled since).',
   expired: 'The refresh token has expired.',
   inactive: 'The refresh token has expired (unused for too long).',
   client_mismatch: 'The refresh token was issued to another client.',
@@ -58,12 +59,14 @@ export async function checkPassword(
   password: string,
   action: string,
 ): Promise<TokenUser> {
-  const address = addressOf(req);
-  await deps.guard.check({ user: username, address });
   const user = deps.users.get(username);
-  const ok = await verifyPassword(password, user?.passwordHash);
-  if (!ok || !user || user.disabled) {
-    await deps.guard.fail({ user: username, address });
+  let ok = false;
+  // Counted before hashing, hashing bounded: see brute-force.ts.
+  const accepted = await deps.guard.verifyPassword({ user: username, address: addressOf(req) }, async () => {
+    ok = await verifyPassword(password, user?.passwordHash);
+    return ok && user !== undefined && !user.disabled;
+  });
+  if (!accepted || !user) {
     await deps.audit.record(
       ANONYMOUS_AUDIT_CALLER,
       {
@@ -79,7 +82,6 @@ export async function checkPassword(
     );
     throw authError('invalid_token', BAD_CREDENTIALS);
   }
-  await deps.guard.succeed(username);
   return user;
 }
 

@@ -3,12 +3,16 @@
  * personal API tokens, their endpoints on the admin listener, and the `gatehouse`
  * authentication method for the data plane and the admin API. docs/tokens.md describes it.
  */
+import { mountMethodNotAllowed } from '../control/api/endpoint.js';
 import { AuditTrail } from '../control/audit.js';
 import { warmPasswordHashing } from '../control/passwords.js';
 import type { ControlContext, ControlModule } from '../runtime/control-module.js';
+import { tokenAdminEndpoints } from './admin-endpoints.js';
 import { BruteForceGuard } from './brute-force.js';
 import { CallerResolver } from './caller.js';
 import { JwtIssuer } from './issuer.js';
+import { JwtRevocations } from './jwt-revocations.js';
+import { TokenLifecycle } from './lifecycle.js';
 import { createGatehouseAuthenticator, type GatehouseMethodDeps } from './method.js';
 import { PersonalTokenIndex } from './personal-index.js';
 import { PersonalTokens } from './personal-tokens.js';
@@ -35,15 +39,16 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     ctx.logger,
   );
   const index = new PersonalTokenIndex(ctx.store, ctx.logger);
+  const jwts = new JwtRevocations(ctx.store, ctx.revocations, ctx.clock, ctx.logger);
   await sessions.start();
   try {
     await index.start();
+    await jwts.start();
   } catch (err) {
-    await sessions.close();
+    await Promise.allSettled([sessions.close(), index.close(), jwts.close()]);
     throw err;
   }
   void warmPasswordHashing();
-  const stopWatching = users.watch(ctx.revocations, ctx.clock);
   const timer = setInterval(() => {
     ctx.revocations.prune();
     index.prune(ctx.clock.now());
@@ -65,7 +70,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     strictRevocation: true,
     alwaysAcceptLoginTokens: true,
   });
-  const guard = new BruteForceGuard(ctx.store, ctx.clock, () => tokens().bruteForce);
+  const guard = new BruteForceGuard(ctx.store, ctx.clock, () => tokens().bruteForce, ctx.metrics);
   const families = new RefreshFamilies(ctx.store, ctx.clock, users, sessions, () => {
     const r = tokens().refreshTokens;
     return {
@@ -73,12 +78,26 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
       defaultUnusedLifeMs: r.defaultUnusedLifeSec === undefined ? undefined : r.defaultUnusedLifeSec * 1000,
     };
   });
+  const audit = new AuditTrail(ctx.store, ctx.logger);
+  const personal = new PersonalTokens(ctx.store, ctx.clock, index, ctx.usage, () => tokens().personalTokens);
+  const lifecycle = new TokenLifecycle(
+    families,
+    personal,
+    index,
+    audit,
+    ctx.logger,
+    () => tokens().personalTokens.revokeOnPasswordChange,
+  );
+  const stopWatching = users.watch(ctx.revocations, ctx.clock, (before, after) =>
+    lifecycle.onUserChange(before, after),
+  );
   const refresh = new RefreshTokens(
     ctx.store,
     ctx.clock,
     users,
     families,
     () => tokens().refreshTokens.reuseGraceSec * 1000,
+    ctx.metrics,
   );
   const router = createTokenRouter({
     users,
@@ -86,16 +105,19 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     issuer: new JwtIssuer(keys, ctx.clock, tokens),
     refresh,
     families,
-    audit: new AuditTrail(ctx.store, ctx.logger),
+    audit,
     callers: new CallerResolver(() => endpointAuthenticator, ctx.principals, guard),
-    personal: new PersonalTokens(ctx.store, ctx.clock, index, ctx.usage, () => tokens().personalTokens),
+    personal,
     keys,
   });
+  const adminEndpoints = tokenAdminEndpoints({ users, families, personal, jwts, clock: ctx.clock });
+  for (const e of adminEndpoints) e.mount(router, { principals: ctx.principals, audit });
+  mountMethodNotAllowed(router, adminEndpoints);
 
   return {
     name: 'tokens',
     router,
-    routes: TOKEN_ROUTES,
+    routes: [...TOKEN_ROUTES, ...adminEndpoints.map((e) => e.spec)],
     registerMethods(registry) {
       registry.register('gatehouse', ({ settings }) =>
         createGatehouseAuthenticator(methodDeps, {
@@ -107,7 +129,9 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     async close() {
       clearInterval(timer);
       stopWatching();
+      await lifecycle.idle();
       await index.close();
+      await jwts.close();
       await sessions.close();
     },
   };

@@ -93,6 +93,8 @@ export function createGatehouseAuthenticator(
     if (record.expiresAt <= deps.clock.now()) return EXPIRED_PERSONAL;
     const user = deps.users.get(record.user);
     if (!user || user.disabled || user.createdAt !== record.userCreatedAt) return USER_UNAVAILABLE;
+    // Created before the user's last disable (or password change, by default): dead for good.
+    if (record.createdAt <= user.personalFloor) return REVOKED_PERSONAL;
     const version = deps.users.version;
     let memo = personalResults.get(entry);
     if (memo?.version !== version) {

@@ -92,7 +92,7 @@ export class PersonalTokens {
       );
     const token = generateSecret(SECRET_PREFIXES.personalToken);
     const record: PersonalTokenRecord = {
-      id: randomBytes(12).toString('base64url'),
+      id: randomBytes(12).toString('hex'),
       user: user.id,
       userCreatedAt: user.createdAt,
       name: request.name,

@@ -5,12 +5,13 @@
  * replica, in one transaction.
  */
 import type { Clock } from '../clock.js';
-import { StoreConflictError } from '../store/errors.js';
+import { StoreConflictError, StoreNotFoundError } from '../store/errors.js';
 import type { Notification, Store, StoredDocument, WriteOp } from '../store/types.js';
 import {
   facts,
   FAMILIES,
   familyKeyOf,
+  familyPrefixOf,
   familySchema,
   familyTtl,
   MAX_ATTEMPTS,
@@ -136,10 +137,56 @@ export class RefreshFamilies {
         await this.revokeFamily(familyKey, doc);
         return facts(family.data);
       } catch (err) {
+        // Revoked meanwhile (another replica, a reuse): not ours to report.
+        if (err instanceof StoreNotFoundError) return undefined;
         if (!(err instanceof StoreConflictError)) throw err;
       }
     }
     return undefined;
+  }
+
+  /** The user's live families (one per client id), oldest first. */
+  async listForUser(userId: string): Promise<{ key: string; doc: StoredDocument; family: FamilyRecord }[]> {
+    const out: { key: string; doc: StoredDocument; family: FamilyRecord }[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.store.list(FAMILIES, {
+        prefix: familyPrefixOf(userId),
+        limit: 1000,
+        ...(after === undefined ? {} : { after }),
+      });
+      for (const doc of page.items) {
+        const parsed = familySchema.safeParse(doc.value);
+        if (parsed.success && parsed.data.user === userId)
+          out.push({ key: doc.id, doc, family: parsed.data });
+      }
+      after = page.next;
+    } while (after !== undefined);
+    return out.sort((a, b) => a.family.createdAt - b.family.createdAt || a.key.localeCompare(b.key));
+  }
+
+  /** Revokes the user's family with this session id, if it is live. */
+  async revokeSession(userId: string, sessionId: string): Promise<FamilyFacts | undefined> {
+    const found = (await this.listForUser(userId)).find((f) => f.family.sessionId === sessionId);
+    return found ? this.revokeKey(found.key, sessionId) : undefined;
+  }
+
+  /**
+   * Revokes the user's families that `which` selects (all of them when absent). Answers
+   * the families this call revoked: a family another replica revoked first is not in
+   * the list, so each revocation is reported (and audited) once.
+   */
+  async revokeUser(
+    userId: string,
+    which: (family: FamilyRecord) => boolean = () => true,
+  ): Promise<FamilyFacts[]> {
+    const revoked: FamilyFacts[] = [];
+    for (const { key, family } of await this.listForUser(userId))
+      if (which(family)) {
+        const done = await this.revokeKey(key, family.sessionId);
+        if (done) revoked.push(done);
+      }
+    return revoked;
   }
 
   /** Deletes the family (its tokens become useless) and revokes its session, everywhere. */

@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SECRET_PREFIXES, sha256Hex } from '../auth/api-key-hash.js';
 import type { WriteOp } from '../store/types.js';
+import { sealedSuccessorSchema } from './successor-seal.js';
 
 export const FAMILIES = 'refresh-families';
 export const REFRESH_TOKENS = 'refresh-tokens';
@@ -31,6 +32,12 @@ export const familySchema = z.object({
   currentUsed: z.boolean(),
   previous: z.string().optional(),
   previousRotatedAt: z.number().optional(),
+  /**
+   * The current token's secret sealed under the previous token (successor-seal.ts):
+   * present from a rotation until the current token is first used, so a retry of that
+   * rotation within the grace window gets the same successor back.
+   */
+  successor: sealedSuccessorSchema.optional(),
 });
 export type FamilyRecord = z.infer<typeof familySchema>;
 
@@ -40,7 +47,7 @@ export const refreshTokenSchema = z.object({
   /** SHA-256 hex of the secret part. */
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   issuedAt: z.number(),
-  /** `superseded`: issued, then replaced during a retry grace before anyone used it. */
+  /** `superseded`: issued, then replaced during a retry grace before anyone used it (no longer written). */
   state: z.enum(['issued', 'superseded']),
 });
 export type RefreshTokenRecord = z.infer<typeof refreshTokenSchema>;
@@ -59,14 +66,19 @@ export function parseRefreshToken(token: string): ParsedRefreshToken | undefined
 
 export interface NewRefreshToken {
   readonly id: string;
+  readonly secret: string;
   readonly token: string;
   readonly hash: string;
+}
+
+export function formatRefreshToken(id: string, secret: string): string {
+  return `${SECRET_PREFIXES.refreshToken}${id}.${secret}`;
 }
 
 export function newRefreshToken(): NewRefreshToken {
   const id = randomBytes(16).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
-  return { id, token: `${SECRET_PREFIXES.refreshToken}${id}.${secret}`, hash: sha256Hex(secret) };
+  return { id, secret, token: formatRefreshToken(id, secret), hash: sha256Hex(secret) };
 }
 
 export function secretMatches(record: RefreshTokenRecord, secret: string): boolean {
@@ -74,13 +86,19 @@ export function secretMatches(record: RefreshTokenRecord, secret: string): boole
   return timingSafeEqual(actual, Buffer.from(record.hash, 'hex'));
 }
 
-/** One family per (user, client id): its document id. */
-export function familyKeyOf(user: string, clientId: string): string {
-  return sha256Hex(`${user}\n${clientId}`);
+/** The id prefix shared by every family of one user (so a user's families can be listed). */
+export function familyPrefixOf(user: string): string {
+  return `${sha256Hex(user).slice(0, 32)}.`;
 }
 
+/** One family per (user, client id): its document id. */
+export function familyKeyOf(user: string, clientId: string): string {
+  return `${familyPrefixOf(user)}${sha256Hex(`${user}\n${clientId}`)}`;
+}
+
+/** 128 random bits in hex: the `sid` of the chain's JWTs, and its id in the admin API. */
 export function newSessionId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomBytes(16).toString('hex');
 }
 
 /** When a family stops being usable, given the current cap on lifetimes. */

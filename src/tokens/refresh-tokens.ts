@@ -3,9 +3,16 @@
  * detection. Every change of a family is a compare-and-set on its revision, so two
  * concurrent refreshes of one token cannot both rotate it: the loser re-reads and is
  * judged again (typically as a retry within the grace window).
+ *
+ * The grace answer is idempotent: a retry of the rotated token within the window gets
+ * the successor its rotation already produced (sealed under the rotated token,
+ * successor-seal.ts), never a new branch; so nobody holding a stolen rotated token can
+ * take the chain away from the client. Any other use of a rotated token is reuse and
+ * revokes the whole chain (docs/tokens.md, "Retry grace window").
  */
 import type { Clock } from '../clock.js';
-import { StoreConflictError } from '../store/errors.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { StoreConflictError, StoreNotFoundError } from '../store/errors.js';
 import type { Store, StoredDocument, WriteOp } from '../store/types.js';
 import type { RefreshFamilies } from './refresh-families.js';
 import {
@@ -14,6 +21,7 @@ import {
   familyDeadlines,
   familySchema,
   familyTtl,
+  formatRefreshToken,
   MAX_ATTEMPTS,
   newRefreshToken,
   parseRefreshToken,
@@ -24,12 +32,14 @@ import {
   type FamilyFacts,
   type FamilyRecord,
 } from './refresh-records.js';
+import { openSuccessor, sealSuccessor } from './successor-seal.js';
 import type { TokenUser, UserDirectory } from './users.js';
 
 export type RefreshFailure =
   | 'malformed'
   | 'unknown'
   | 'revoked'
+  | 'credentials_changed'
   | 'expired'
   | 'inactive'
   | 'client_mismatch'
@@ -56,6 +66,7 @@ export class RefreshTokens {
     private readonly users: UserDirectory,
     private readonly families: RefreshFamilies,
     private readonly graceMs: () => number,
+    private readonly metrics: GatehouseMetrics,
   ) {}
 
   /** The refresh grant. `rotate`: answer a new refresh token in place of the presented one. */
@@ -89,10 +100,16 @@ export class RefreshTokens {
         return { ok: false, reason: 'user_unavailable', family: known };
       if (token.state === 'superseded') return { ok: false, reason: 'superseded', family: known };
       try {
+        if (family.createdAt <= user.refreshFloor) {
+          // Begun before the user's last password change or disable: dead for good.
+          await this.families.revokeFamily(token.familyKey, familyDoc);
+          return { ok: false, reason: 'credentials_changed', family: known };
+        }
         if (parsed.id === family.current) {
           if (!options.rotate) {
-            const next = { ...family, lastUsedAt: now, currentUsed: true };
-            await this.writeFamily(familyDoc, next, cap, now, []);
+            // The current token is in use: the grace of the previous one ends here.
+            const { successor: _sealed, ...rest } = family;
+            await this.writeFamily(familyDoc, { ...rest, lastUsedAt: now, currentUsed: true }, cap, now);
             return { ok: true, user, family: known, event: 'refresh', refreshToken: undefined };
           }
           const fresh = newRefreshToken();
@@ -103,39 +120,55 @@ export class RefreshTokens {
             currentUsed: false,
             previous: parsed.id,
             previousRotatedAt: now,
+            successor: sealSuccessor(parsed, token.familyKey, fresh),
           };
-          await this.writeFamily(familyDoc, next, cap, now, [
+          await this.writeFamily(
+            familyDoc,
+            next,
+            cap,
+            now,
             tokenCreateOp(fresh, token.familyKey, next, now, cap),
-          ]);
+          );
           return { ok: true, user, family: known, event: 'rotate', refreshToken: fresh.token };
         }
-        const graceMs = this.graceMs();
-        if (
-          graceMs > 0 &&
-          parsed.id === family.previous &&
-          !family.currentUsed &&
-          family.previousRotatedAt !== undefined &&
-          now - family.previousRotatedAt <= graceMs
-        ) {
-          // The answer carrying the current token was most likely lost: answer a new
-          // successor and retire the one nobody has used.
-          const fresh = newRefreshToken();
-          const next: FamilyRecord = { ...family, lastUsedAt: now, current: fresh.id, currentUsed: false };
-          const supersede = await this.supersedeOp(family.current);
-          await this.writeFamily(familyDoc, next, cap, now, [
-            tokenCreateOp(fresh, token.familyKey, next, now, cap),
-            ...supersede,
-          ]);
-          return { ok: true, user, family: known, event: 'grace', refreshToken: fresh.token };
-        }
+        const retried = this.graceRetry(family, parsed, token.familyKey, now);
+        if (retried !== undefined)
+          return { ok: true, user, family: known, event: 'grace', refreshToken: retried };
         await this.families.revokeFamily(token.familyKey, familyDoc);
+        this.metrics.refreshTokenReuse.inc();
         return { ok: false, reason: 'reuse_detected', family: known };
       } catch (err) {
-        if (err instanceof StoreConflictError) continue;
+        // Changed or deleted meanwhile: read it again and judge again.
+        if (err instanceof StoreConflictError || err instanceof StoreNotFoundError) continue;
         throw err;
       }
     }
     return { ok: false, reason: 'contention' };
+  }
+
+  /**
+   * A retry of the last rotation: the presented token is the one just rotated out, its
+   * successor has not been used, and the grace window is open. Answers that same
+   * successor (undefined: not a retry, i.e. reuse).
+   */
+  private graceRetry(
+    family: FamilyRecord,
+    presented: { readonly id: string; readonly secret: string },
+    familyKey: string,
+    now: number,
+  ): string | undefined {
+    const graceMs = this.graceMs();
+    if (
+      graceMs <= 0 ||
+      presented.id !== family.previous ||
+      family.currentUsed ||
+      family.successor === undefined ||
+      family.previousRotatedAt === undefined ||
+      now - family.previousRotatedAt > graceMs
+    )
+      return undefined;
+    const secret = openSuccessor(presented, familyKey, family.current, family.successor);
+    return secret === undefined ? undefined : formatRefreshToken(family.current, secret);
   }
 
   private async writeFamily(
@@ -143,7 +176,7 @@ export class RefreshTokens {
     next: FamilyRecord,
     cap: number | undefined,
     now: number,
-    extra: WriteOp[],
+    ...extra: WriteOp[]
   ): Promise<void> {
     await this.store.transact([
       {
@@ -156,20 +189,5 @@ export class RefreshTokens {
       },
       ...extra,
     ]);
-  }
-
-  private async supersedeOp(tokenId: string): Promise<WriteOp[]> {
-    const doc = await this.store.get(REFRESH_TOKENS, tokenId);
-    const record = doc ? refreshTokenSchema.safeParse(doc.value) : undefined;
-    if (!doc || !record?.success) return [];
-    return [
-      {
-        op: 'update',
-        collection: REFRESH_TOKENS,
-        id: tokenId,
-        value: { ...record.data, state: 'superseded' },
-        expectedRevision: doc.revision,
-      },
-    ];
   }
 }

@@ -21,6 +21,14 @@ export interface TokenUser {
   readonly passwordHash: string | undefined;
   /** Distinguishes a user from a later user created with the same id. */
   readonly createdAt: number;
+  /** Every token issued at or before this time (ms) is dead: the user's last disable. */
+  readonly disabledAt: number | undefined;
+  /** The last time a password was set or reset (ms). */
+  readonly passwordChangedAt: number | undefined;
+  /** Refresh-token chains begun at or before this time are dead (last disable or password change; else -Infinity). */
+  readonly refreshFloor: number;
+  /** Personal tokens created at or before this time are dead (last disable, and password change unless configured otherwise). */
+  readonly personalFloor: number;
 }
 
 interface Built {
@@ -69,37 +77,56 @@ export class UserDirectory {
     for (const g of snapshot.groups) groupScopes.set(g.id, g.scopes);
     for (const g of config.groups) groupScopes.set(g.id, g.scopes);
     const users = new Map<string, TokenUser>();
-    for (const u of snapshot.users) users.set(u.id, toTokenUser(u, groupScopes));
+    const revokePersonal = config.tokens.personalTokens.revokeOnPasswordChange;
+    for (const u of snapshot.users) users.set(u.id, toTokenUser(u, groupScopes, revokePersonal));
     this.built = { snapshot, config, users, version: ++this.versions };
     return this.built;
   }
 
   /**
    * Disabled or deleted users lose their tokens at once: every replica sees the snapshot
-   * change (the `control` channel) and revokes the subject; re-enabling lifts it.
+   * change (the `control` channel) and revokes the subject. Re-enabling does not lift it:
+   * tokens issued until the disable (`disabledAt`, stored with the user, so replicas
+   * starting later know it too) stay dead; tokens issued afterwards work.
+   * `onChange` also receives each user's before and after (the token sweeper's cue).
    */
-  watch(revocations: RevocationList, clock: Clock): () => void {
+  watch(
+    revocations: RevocationList,
+    clock: Clock,
+    onChange: (before: UserRecord | undefined, after: UserRecord | undefined) => void = () => undefined,
+  ): () => void {
     let known = new Map(this.state.snapshot.users.map((u) => [u.id, u] as const));
-    for (const u of known.values()) if (u.disabled) revocations.revokeSubject(u.id, clock.now());
+    for (const u of known.values()) {
+      if (u.disabledAt !== undefined) revocations.revokeSubject(u.id, u.disabledAt);
+      if (u.disabled) revocations.revokeSubject(u.id, clock.now());
+    }
     return this.state.onChange((snapshot) => {
       const next = new Map(snapshot.users.map((u) => [u.id, u] as const));
       for (const [id, before] of known) {
         const after = next.get(id);
         if (!after || (after.disabled && !before.disabled)) revocations.revokeSubject(id, clock.now());
+        if (after !== before) onChange(before, after);
       }
       for (const [id, after] of next) {
         const before = known.get(id);
+        if (after.disabledAt !== undefined && after.disabledAt !== before?.disabledAt)
+          revocations.revokeSubject(id, after.disabledAt);
         if (after.disabled && !before) revocations.revokeSubject(id, clock.now());
-        if (!after.disabled && before?.disabled && before.createdAt === after.createdAt)
-          revocations.restoreSubject(id);
+        if (!before) onChange(undefined, after);
       }
       known = next;
     });
   }
 }
 
-function toTokenUser(u: UserRecord, groupScopes: ReadonlyMap<string, readonly string[]>): TokenUser {
+function toTokenUser(
+  u: UserRecord,
+  groupScopes: ReadonlyMap<string, readonly string[]>,
+  revokePersonalOnPasswordChange: boolean,
+): TokenUser {
   const scopes = [...new Set(u.groups.flatMap((g) => groupScopes.get(g) ?? []))];
+  const floor = (...times: (number | undefined)[]): number =>
+    Math.max(-Infinity, ...times.filter((t): t is number => t !== undefined));
   return {
     id: u.id,
     displayName: u.displayName,
@@ -109,5 +136,9 @@ function toTokenUser(u: UserRecord, groupScopes: ReadonlyMap<string, readonly st
     disabled: u.disabled,
     passwordHash: u.passwordHash,
     createdAt: u.createdAt,
+    disabledAt: u.disabledAt,
+    passwordChangedAt: u.passwordChangedAt,
+    refreshFloor: floor(u.disabledAt, u.passwordChangedAt),
+    personalFloor: floor(u.disabledAt, revokePersonalOnPasswordChange ? u.passwordChangedAt : undefined),
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Brute-force protection: failures counted per user name and per source address in the
- * shared store, so two Gatehouse instances on one SQLite database block together; a
+ * Brute-force protection: attempts counted per user name and failures per source address
+ * in the shared store, so two Gatehouse instances on one SQLite database block together; a
  * blocked caller gets 429 rate_limited with Retry-After, even with the right password.
+ * Parallel guesses: the user's attempts are counted before any hashing, so a burst of
+ * 200 wrong passwords gets at most `maxAttempts` password checks (issue #8).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { ManualClock } from '../../src/clock.js';
 import { assertGatehouseError } from '../helpers/assertions.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import type { SimpleResponse } from '../helpers/http.js';
+import { metricValue, scrapeMetrics } from '../helpers/metrics.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { bearer, postJson, putUsers, refresh, tokenConfig } from './support.js';
 
@@ -111,4 +114,76 @@ describe('brute-force protection shared by two instances', () => {
       bearer('bad'),
     );
   }
+});
+
+describe('brute-force limits under parallel guesses', () => {
+  const LIMIT = 10;
+  const BURST = 200;
+  let upstream: TestUpstream;
+  let gh: TestGatehouse;
+  let dataDir: string;
+
+  const attempt = (username: string, password: string): Promise<SimpleResponse> =>
+    postJson(gh.adminUrl, '/api/v1/auth/tokens', { grant_type: 'password', username, password });
+  /** Password hashes checked so far, whatever the result. */
+  const checks = async (): Promise<number> => {
+    const text = await scrapeMetrics(gh.adminUrl);
+    return metricValue(text, 'gatehouse_password_checks_total') ?? 0;
+  };
+
+  before(async () => {
+    upstream = await startUpstream('api');
+    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bf-burst-'));
+    const config = tokenConfig(upstream.url, {
+      bruteForce: {
+        perUser: { maxAttempts: LIMIT, windowSec: WINDOW_SEC },
+        perAddress: { maxAttempts: 100_000, windowSec: WINDOW_SEC },
+      },
+    });
+    config.store = { type: 'sqlite', sqlite: { dataDir } };
+    gh = await startGatehouse(config);
+    await putUsers(gh.gatehouse, [
+      { id: 'alice', password: 'alice-pw' },
+      { id: 'bob', password: 'bob-pw' },
+    ]);
+  });
+  after(async () => {
+    await gh.stop();
+    await upstream.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`${BURST} concurrent wrong passwords for one user: at most ${LIMIT} are checked, the rest 429`, async () => {
+    const before = await checks();
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => attempt('alice', `wrong-${i}`)),
+    );
+    const checked = (await checks()) - before;
+    const refused = answers.filter((r) => r.status === 429);
+    const wrong = answers.filter((r) => r.status === 401);
+    assert.equal(refused.length + wrong.length, BURST, 'every answer is 401 or 429');
+    assert.ok(checked >= 1 && checked <= LIMIT, `${checked} password checks for a limit of ${LIMIT}`);
+    assert.equal(wrong.length, checked, 'a 401 only after a real password check');
+    for (const res of wrong) assertGatehouseError(res, 401, 'invalid_token');
+    for (const res of refused) {
+      assertGatehouseError(res, 429, 'rate_limited');
+      assert.ok(Number(res.headers['retry-after']) >= 1, `Retry-After ${res.headers['retry-after']}`);
+    }
+    // Locked: the right password is refused too, without any hashing.
+    const right = await attempt('alice', 'alice-pw');
+    assertGatehouseError(right, 429, 'rate_limited');
+    assert.equal((await checks()) - before, checked, 'no password was checked while locked');
+    // Another user is not affected.
+    assert.equal((await attempt('bob', 'bob-pw')).status, 200);
+  });
+
+  it('an unknown user name costs the same password check as a known one, and is limited alike', async () => {
+    const before = await checks();
+    assertGatehouseError(await attempt('nobody-here', 'x'), 401, 'invalid_token');
+    assertGatehouseError(await attempt('bob', 'wrong'), 401, 'invalid_token');
+    assert.equal((await checks()) - before, 2, 'one scrypt check each');
+    const burst = await Promise.all(Array.from({ length: 40 }, () => attempt('nobody-either', 'x')));
+    assert.ok(burst.filter((r) => r.status === 401).length <= LIMIT);
+    assert.ok(burst.some((r) => r.status === 429));
+  });
 });

@@ -241,12 +241,13 @@ describe('personal API tokens', () => {
     assert.equal(await onAdminApi(jwt), 'authenticated');
   });
 
-  it('a disabled user’s tokens stop at once and work again when re-enabled', async () => {
+  it('a disabled user’s tokens stop at once and stay dead after re-enabling', async () => {
     await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw' }]);
     const erin = (await login(gh.adminUrl, 'erin', 'erin-pw')).jwt;
     const token = await createPersonalToken(gh.adminUrl, erin, { name: 'e', expiresAt: inDays(1) });
     await assertReached(gh.url, '/open/x', token.token, upstream, 'erin');
-    await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw', disabled: true }]);
+    const disabledAt = clock.now();
+    await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw', disabled: true, disabledAt }]);
     await assertRefused(gh.url, '/open/x', token.token, upstream, 401, 'invalid_token');
     await assertRefused(gh.url, '/open/x', erin, upstream, 401, 'invalid_token');
     assertGatehouseError(
@@ -258,10 +259,15 @@ describe('personal API tokens', () => {
       401,
       'invalid_token',
     );
-    await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw' }]);
-    await assertReached(gh.url, '/open/x', token.token, upstream, 'erin');
+    clock.advance(1000);
+    await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw', disabledAt }]);
+    await assertRefused(gh.url, '/open/x', token.token, upstream, 401, 'invalid_token');
+    await assertRefused(gh.url, '/open/x', erin, upstream, 401, 'invalid_token');
+    const again = (await login(gh.adminUrl, 'erin', 'erin-pw')).jwt;
+    const fresh = await createPersonalToken(gh.adminUrl, again, { name: 'e2', expiresAt: inDays(1) });
+    await assertReached(gh.url, '/open/x', fresh.token, upstream, 'erin');
     // A user deleted and created again under the same id does not inherit old tokens.
     await putUsers(gh.gatehouse, [{ id: 'erin', password: 'erin-pw', createdAt: 2 }]);
-    await assertRefused(gh.url, '/open/x', token.token, upstream, 401, 'invalid_token');
+    await assertRefused(gh.url, '/open/x', fresh.token, upstream, 401, 'invalid_token');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Refresh tokens through real HTTP with an injected clock: rotation, reuse detection
- * revoking the chain, the retry grace, inactivity timeout, absolute lifetime, the
+ * revoking the chain, the idempotent retry grace (the issue #8 replay), inactivity timeout, absolute lifetime, the
  * maximum-lifetime cap, one chain per client, revocation (by token and by client id +
  * credentials) and strict vs non-strict deployments.
  */
@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { assertGatehouseError } from '../helpers/assertions.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { metricValue, scrapeMetrics } from '../helpers/metrics.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import {
   assertReached,
@@ -102,20 +103,62 @@ describe('refresh tokens', () => {
     ]);
   });
 
-  it('a retry within the grace window gets a fresh successor instead of a logout', async () => {
+  it('a retry within the grace window gets the same successor again, never a new branch', async () => {
     const first = await start();
     const lost = await ok(first.refresh_token as string, { issueRefreshToken: true });
     clock.advance((GRACE_SEC - 2) * 1000);
     const retried = await ok(first.refresh_token as string, { issueRefreshToken: true });
-    assert.ok(retried.refresh_token && retried.refresh_token !== lost.refresh_token);
-    assert.match(await refused(lost.refresh_token as string), /replaced/);
-    const next = await ok(retried.refresh_token, { issueRefreshToken: true });
+    assert.equal(retried.refresh_token, lost.refresh_token, 'the successor the rotation produced');
+    const plain = await ok(first.refresh_token as string);
+    assert.equal(plain.refresh_token, lost.refresh_token, 'also to a retry that did not ask to rotate');
+    // The successor is stored only sealed under the rotated token: no usable secret at rest.
+    const secret = (lost.refresh_token as string).split('.')[1] as string;
+    const stored = await Promise.all(
+      ['refresh-families', 'refresh-tokens'].map((c) => gh.gatehouse.store.list(c, { limit: 1000 })),
+    );
+    assert.ok(!JSON.stringify(stored).includes(secret), 'the successor secret is not stored in clear');
+    const next = await ok(retried.refresh_token as string, { issueRefreshToken: true });
     await ok(next.refresh_token as string);
     const sid = claimsOf(first.jwt).sid as string;
     assert.ok((await auditActions(sid)).includes('refresh_token.grace_reissue'));
-    // The chain survived; the grace covers only the immediately previous token.
-    await refused(first.refresh_token as string);
-    await refused(next.refresh_token as string, {}); // reuse of the original token revoked the chain
+    // The successor has been used: the rotated token is reuse now, and revokes the chain.
+    assert.match(await refused(first.refresh_token as string), /already used/);
+    await refused(next.refresh_token as string);
+  });
+
+  it('the issue #8 replay: a stolen rotated token replayed before the retry gets no chain of its own', async () => {
+    const reuseBefore =
+      metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_refresh_token_reuse_total') ?? 0;
+    const client = await start();
+    const sid = claimsOf(client.jwt).sid as string;
+    // The client rotates T0 (its answer may or may not arrive) ...
+    const t1 = await ok(client.refresh_token as string, { issueRefreshToken: true });
+    // ... an attacker who stole T0 replays it within the grace window, before the client's retry ...
+    clock.advance(2000);
+    const stolen = await ok(client.refresh_token as string, { issueRefreshToken: true });
+    assert.equal(stolen.refresh_token, t1.refresh_token, 'the successor the client holds, not a new branch');
+    // ... and the client's own retry gets that same successor: the client is not logged out.
+    const retry = await ok(client.refresh_token as string, { issueRefreshToken: true });
+    assert.equal(retry.refresh_token, t1.refresh_token);
+    // Whoever uses T1 first rotates it; the other one's use of T1 is then reuse.
+    const attacker = await ok(stolen.refresh_token as string, { issueRefreshToken: true });
+    await assertReached(gh.url, '/strict/x', attacker.jwt, upstream, 'alice');
+    clock.advance((GRACE_SEC + 1) * 1000);
+    assert.match(await refused(t1.refresh_token as string, { issueRefreshToken: true }), /already used/);
+    // The whole chain is revoked: the attacker's tokens are dead too, loudly.
+    await refused(attacker.refresh_token as string);
+    await assertRefused(gh.url, '/strict/x', attacker.jwt, upstream, 401, 'invalid_token');
+    const actions = await auditActions(sid);
+    assert.equal(actions.filter((a) => a === 'refresh_token.rotate').length, 2, 'one rotation per token');
+    assert.ok(actions.includes('refresh_token.reuse_detected'), 'a reuse alert');
+    const reuseAfter = metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_refresh_token_reuse_total');
+    assert.equal(reuseAfter, reuseBefore + 1, 'the reuse metric counts it');
+
+    // The other order: the client uses its successor first; the replay is reuse at once.
+    const other = await start();
+    const successor = await ok(other.refresh_token as string, { issueRefreshToken: true });
+    await ok(successor.refresh_token as string, { issueRefreshToken: true });
+    assert.match(await refused(other.refresh_token as string, { issueRefreshToken: true }), /already used/);
   });
 
   it('no grace once the successor has been used, nor after the window', async () => {
@@ -132,8 +175,9 @@ describe('refresh tokens', () => {
     await refused(successor.refresh_token as string);
   });
 
-  it('two concurrent rotations of one token: one wins, the other is judged as a retry', async () => {
+  it('two concurrent rotations of one token make one successor, answered to both', async () => {
     const first = await start();
+    const tokensBefore = await gh.gatehouse.store.count('refresh-tokens');
     const answers = await Promise.all([
       refresh(gh.adminUrl, first.refresh_token as string, { issueRefreshToken: true }),
       refresh(gh.adminUrl, first.refresh_token as string, { issueRefreshToken: true }),
@@ -142,9 +186,10 @@ describe('refresh tokens', () => {
       answers.map((a) => a.status),
       [200, 200],
     );
-    const tokens = answers.map((a) => a.json<TokenAnswer>().refresh_token as string);
-    const results = await Promise.all(tokens.map((t) => refresh(gh.adminUrl, t)));
-    assert.deepEqual(results.map((r) => r.status).sort(), [200, 401], 'exactly one successor is live');
+    const [a, b] = answers.map((r) => r.json<TokenAnswer>().refresh_token as string);
+    assert.equal(a, b, 'both callers hold the one successor');
+    assert.equal(await gh.gatehouse.store.count('refresh-tokens'), tokensBefore + 1, 'one token was created');
+    await ok(a as string, { issueRefreshToken: true });
   });
 
   it('inactivity timeout: each use extends it, a long pause ends the chain', async () => {
@@ -251,11 +296,18 @@ describe('refresh tokens', () => {
     await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw' }]);
     const chain = await login(gh.adminUrl, 'dave', 'dave-pw', { issueRefreshToken: true });
     await assertReached(gh.url, '/open/x', chain.jwt, upstream, 'dave');
-    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabled: true }]);
+    const disabledAt = clock.now();
+    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabled: true, disabledAt }]);
     await refused(chain.refresh_token as string);
     await assertRefused(gh.url, '/open/x', chain.jwt, upstream, 401, 'invalid_token');
-    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw' }]);
-    await ok(chain.refresh_token as string);
+    // Re-enabled: what was issued before the disable stays dead; new logins work.
+    clock.advance(1000);
+    await putUsers(gh.gatehouse, [{ id: 'dave', password: 'dave-pw', disabledAt }]);
+    await refused(chain.refresh_token as string);
+    await assertRefused(gh.url, '/open/x', chain.jwt, upstream, 401, 'invalid_token');
+    const fresh = await login(gh.adminUrl, 'dave', 'dave-pw', { issueRefreshToken: true });
+    await assertReached(gh.url, '/open/x', fresh.jwt, upstream, 'dave');
+    await ok(fresh.refresh_token as string);
   });
 
   it('never writes a refresh token or a password to the audit trail or the log', async () => {

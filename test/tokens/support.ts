@@ -33,6 +33,9 @@ export interface UserSpec {
   readonly groups?: readonly string[];
   readonly disabled?: boolean;
   readonly createdAt?: number;
+  /** As the admin API records them (docs/tokens.md, "Token lifecycle"). */
+  readonly disabledAt?: number;
+  readonly passwordChangedAt?: number;
 }
 
 export interface StateHolder {
@@ -54,6 +57,8 @@ export async function putUsers(gh: StateHolder, users: readonly UserSpec[]): Pro
         disabled: u.disabled ?? false,
         source: 'local',
         createdAt: u.createdAt ?? 1,
+        ...(u.disabledAt === undefined ? {} : { disabledAt: u.disabledAt }),
+        ...(u.passwordChangedAt === undefined ? {} : { passwordChangedAt: u.passwordChangedAt }),
       },
     })),
   );

@@ -70,7 +70,7 @@ export const groupViewSchema = groupRecordSchema.extend({
 });
 
 export function userView(stored: Stored<UserRecord>) {
-  const { passwordHash, createdAt, ...rest } = stored.value;
+  const { passwordHash, createdAt, passwordChangedAt: _p, disabledAt: _d, ...rest } = stored.value;
   return {
     ...rest,
     hasPassword: passwordHash !== undefined,

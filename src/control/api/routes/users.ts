@@ -44,6 +44,25 @@ const ref = (id: string): DocumentRef<UserRecord> => ({
 
 const isMe = (req: { params: Record<string, unknown> }): boolean => req.params.id === 'me';
 
+/**
+ * The times the token service revokes by (docs/tokens.md, "Token lifecycle"): a password
+ * set kills the user's older refresh tokens (and personal tokens, by default); a disable
+ * kills every older token for good, re-enabling included. Both are kept across updates.
+ */
+function tokenFloors(
+  current: UserRecord,
+  passwordSet: boolean,
+  disabled: boolean,
+  now: number,
+): Pick<UserRecord, 'passwordChangedAt' | 'disabledAt'> {
+  const passwordChangedAt = passwordSet ? now : current.passwordChangedAt;
+  const disabledAt = disabled && !current.disabled ? now : current.disabledAt;
+  return {
+    ...(passwordChangedAt === undefined ? {} : { passwordChangedAt }),
+    ...(disabledAt === undefined ? {} : { disabledAt }),
+  };
+}
+
 export function userEndpoints(deps: ApiDeps): Endpoint[] {
   const { ctx } = deps;
   // Every group a user joins must exist; the touches make a concurrent delete of one re-read its members.
@@ -146,6 +165,7 @@ export function userEndpoints(deps: ApiDeps): Endpoint[] {
               source: current.value.source,
               createdAt: current.value.createdAt,
               ...(keep === undefined ? {} : { passwordHash: keep }),
+              ...tokenFloors(current.value, passwordHash !== undefined, rest.disabled, ctx.clock.now()),
             };
           },
           membershipGuard(rest.groups),
