@@ -77,6 +77,11 @@ export function createStoreSchema(secrets: SecretContext) {
 
   return z.strictObject({
     type: z.enum(['sqlite', 'redis', 'memory']).default('sqlite'),
+    /**
+     * /readyz fails once this replica has served state it knows to be out of date (it
+     * cannot re-read the store) for longer than this; 0 never fails readiness for it.
+     */
+    maxStaleSec: z.number().int().min(0).max(86_400).default(30),
     sqlite: sqliteSchema.prefault({}),
     redis: redisSchema.prefault({}),
     auditRetention: auditRetentionSchema.prefault({}),
