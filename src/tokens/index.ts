@@ -33,8 +33,9 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     ctx.clock,
     () => (tokens().jwtLifetimeSec + tokens().clockToleranceSec) * 1000 + 5000,
     ctx.logger,
+    ctx.metrics,
   );
-  const index = new PersonalTokenIndex(ctx.store, ctx.logger);
+  const index = new PersonalTokenIndex(ctx.store, ctx.logger, { clock: ctx.clock, metrics: ctx.metrics });
   await sessions.start();
   try {
     await index.start();
