@@ -50,6 +50,12 @@ export function createStoreSchema(secrets: SecretContext) {
       /** Any command (queued during a reconnect or sent) fails after this long: the store answers 503. */
       commandTimeoutMs: z.number().int().min(50).max(60_000).default(2000),
       connectTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /**
+       * Refuse to start unless Redis persists writes (`appendonly yes`); with `false`, start
+       * with a warning and `gatehouse_store_durable 0`. Revocations and deletions wait for
+       * persistence either way (WAITAOF on Redis >= 7.2, else WAIT for a replica).
+       */
+      requireDurability: z.boolean().default(true),
     })
     .superRefine((redis, ctx) => {
       if (redis.sentinels !== undefined && redis.cluster !== undefined)

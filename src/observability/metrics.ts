@@ -149,6 +149,11 @@ export class GatehouseMetrics {
     labelNames: ['state', 'result'] as const,
     registers: [this.registry],
   });
+  readonly storeDurable = new Gauge({
+    name: 'gatehouse_store_durable',
+    help: '1 when every write the store acknowledges is persisted before the answer (Redis AOF fsync or a replica), 0 when a crash of the store can lose acknowledged writes.',
+    registers: [this.registry],
+  });
   private readonly staleSources = new Map<string, () => number>();
   readonly stateStale: Gauge<'state'>;
 

@@ -5,24 +5,25 @@
  * replica could not apply at once (read-your-writes, see runtime/apply-now.ts).
  */
 import { GatehouseError } from '../errors.js';
-import { StoreUnavailableError } from '../store/errors.js';
+import { StoreNotPersistedError, StoreUnavailableError } from '../store/errors.js';
 
 /** Seconds a client should wait before retrying after a store outage answer. */
 export const STORE_RETRY_AFTER_SEC = 5;
 const RETRY_AFTER = { 'retry-after': String(STORE_RETRY_AFTER_SEC) };
 
 /**
- * A store outage (down, timed out, closed) as 503
+ * A store outage (down, timed out, closed, a write not confirmed persisted) as 503
  * `unavailable`; undefined for anything else. Store errors are typed by the store layer
  * (BaseStore maps every backend failure, connection errors and timeouts included, to
  * StoreUnavailableError), so this is the only check needed.
  */
 export function storeOutageError(err: unknown): GatehouseError | undefined {
   if (!(err instanceof StoreUnavailableError)) return undefined;
-  return new GatehouseError('unavailable', 'The state store cannot answer right now; retry later.', {
-    headers: RETRY_AFTER,
-    cause: err,
-  });
+  const message =
+    err instanceof StoreNotPersistedError
+      ? 'The change was written, but the state store did not confirm it is persisted; retry later to confirm it.'
+      : 'The state store cannot answer right now; retry later.';
+  return new GatehouseError('unavailable', message, { headers: RETRY_AFTER, cause: err });
 }
 
 /** A write committed, but this replica could not re-read the store to apply it (503). */

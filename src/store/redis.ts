@@ -1,7 +1,8 @@
 /**
  * The Redis backend, for several replicas. Key layout and Cluster hash tags:
  * redis-keys.ts; atomicity: one Lua script per operation (redis-scripts.ts);
- * timeouts and reconnection: redis-client.ts; notifications: redis-notify.ts.
+ * timeouts and reconnection: redis-client.ts; notifications: redis-notify.ts;
+ * durability (a document write answers only once persisted): redis-persistence.ts.
  *
  * Expiry follows the injected clock: each document stores `expiresAt` and every read
  * and script compares it with `now` from the clock, so a test's ManualClock expires
@@ -20,7 +21,9 @@ import {
   type RedisLink,
 } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
+import type { DurabilityPlan } from './redis-durability.js';
 import { RedisChangeFeed } from './redis-notify.js';
+import { RedisPersistence } from './redis-persistence.js';
 import { parseDocument, strings } from './redis-replies.js';
 import * as lua from './redis-scripts.js';
 import type { Subscription } from './subscription.js';
@@ -31,6 +34,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   readonly keyPrefix: string;
   /** Messages kept per notification channel for subscribers that reconnect. */
   readonly streamMaxLen?: number;
+  /** Refuse to work with a Redis that does not persist writes (default true). */
+  readonly requireDurability?: boolean;
 }
 
 const SCRIPTS = {
@@ -52,6 +57,7 @@ export class RedisStore extends BaseStore {
   private readonly keys: RedisKeys;
   private readonly feed: RedisChangeFeed;
   private readonly streamMaxLen: number;
+  private readonly persistence: RedisPersistence;
 
   constructor(options: RedisStoreOptions, ctx: StoreContext) {
     super(ctx);
@@ -59,6 +65,27 @@ export class RedisStore extends BaseStore {
     this.keys = new RedisKeys(options.keyPrefix);
     this.feed = new RedisChangeFeed(this.link, this.keys, ctx.logger);
     this.streamMaxLen = options.streamMaxLen ?? 10_000;
+    this.persistence = new RedisPersistence({
+      link: this.link,
+      marker: this.keys.durabilityMarker(),
+      commandTimeoutMs: options.commandTimeoutMs,
+      requireDurability: options.requireDurability ?? true,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+    });
+  }
+
+  /**
+   * Reads Redis's persistence settings (done by createStore at start; otherwise before
+   * the first write). StoreNotDurableError when Redis does not persist writes and
+   * `requireDurability` is on.
+   */
+  async checkDurability(): Promise<DurabilityPlan> {
+    try {
+      return await this.persistence.check();
+    } catch (err) {
+      throw err instanceof StoreError ? err : this.mapError(err);
+    }
   }
 
   protected async readDocument(
@@ -132,6 +159,7 @@ export class RedisStore extends BaseStore {
       keys.push(this.keys.stream(n.channel));
       args.push(this.keys.stream(n.channel), n.message);
     }
+    if (ops.length > 0) await this.persistence.ready();
     const reply = strings(await this.link.run(SCRIPTS.write, keys, args));
     const [status, index, reason, revision] = reply;
     if (status !== 'ok') {
@@ -146,6 +174,8 @@ export class RedisStore extends BaseStore {
         Number(index),
       );
     }
+    // Answer only once the write is persisted: a deletion must survive a Redis crash.
+    if (ops.length > 0) await this.persistence.afterWrite();
     return ops.map((op, i): T.WriteResult => {
       const [a, b, c, d] = reply.slice(1 + i * 4, 5 + i * 4);
       if (op.kind === 'delete') return { op: 'delete', deleted: a === '1' };
