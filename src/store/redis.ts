@@ -11,10 +11,9 @@
  */
 import { assembleAuditRecord, matchesAudit } from './audit.js';
 import { BaseStore, type IdRange, type Notifications, type StoreContext } from './base.js';
-import { StoreConflictError, StoreError, StoreNotFoundError, StoreUnavailableError } from './errors.js';
+import { StoreConflictError, StoreError, StoreNotFoundError } from './errors.js';
 import {
   connectRedis,
-  isReplyError,
   luaScript,
   type RedisArg,
   type RedisConnectionOptions,
@@ -24,7 +23,7 @@ import { RedisKeys } from './redis-keys.js';
 import type { DurabilityPlan } from './redis-durability.js';
 import { RedisChangeFeed } from './redis-notify.js';
 import { RedisPersistence } from './redis-persistence.js';
-import { parseDocument, strings } from './redis-replies.js';
+import { parseDocument, strings, toStoreError } from './redis-replies.js';
 import * as lua from './redis-scripts.js';
 import type { Subscription } from './subscription.js';
 import type * as T from './types.js';
@@ -48,8 +47,6 @@ const SCRIPTS = {
 };
 const PURGE_BATCH = 1000;
 const AUDIT_BATCH = 500;
-const UNAVAILABLE_REPLY =
-  /^(OOM|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOAUTH|WRONGPASS|BUSY|NOREPLICAS)/;
 
 export class RedisStore extends BaseStore {
   readonly backend = 'redis';
@@ -252,11 +249,6 @@ export class RedisStore extends BaseStore {
   }
 
   protected mapError(err: unknown): StoreError {
-    const message = err instanceof Error ? err.message : String(err);
-    if (isReplyError(err) && !UNAVAILABLE_REPLY.test(message))
-      return new StoreError('backend', `Redis answered an error (${message.split(' ')[0] ?? ''})`, {
-        cause: err,
-      });
-    return new StoreUnavailableError(`Redis cannot answer (${message})`, { cause: err });
+    return toStoreError(err);
   }
 }
