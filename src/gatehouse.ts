@@ -22,6 +22,7 @@ import { PoolRegistry } from './proxy/pool-registry.js';
 import type { ControlContext, ControlModule, ControlModuleFactory } from './runtime/control-module.js';
 import { closeServer, listen, urlOf } from './runtime/listeners.js';
 import { CONTROL_MODULES } from './runtime/modules.js';
+import { applyOwnWrite } from './runtime/apply-now.js';
 import { PlanApplier, type ReloadResult } from './runtime/plan-applier.js';
 import { createAdminApp } from './server/admin-plane.js';
 import { handleClientError } from './server/client-error.js';
@@ -146,7 +147,7 @@ export class Gatehouse {
     const store = await createStore(config.store, { clock, logger, metrics });
     let state: ControlState;
     try {
-      state = await ControlState.open(store, logger);
+      state = await ControlState.open(store, { logger, clock, metrics });
     } catch (err) {
       await store.close();
       throw err;
@@ -154,10 +155,14 @@ export class Gatehouse {
     const gatehouse = new Gatehouse(options, loaded, { logger, metrics, clock, store, state });
     try {
       await gatehouse.startModules(options.modules ?? CONTROL_MODULES);
-      await gatehouse.applier.installInitial(state.snapshot);
-      gatehouse.stopFollowingState = state.onChange((snapshot) => {
-        void gatehouse.applier.rebuild(snapshot, 'control-plane change');
+      const initial = state.snapshot;
+      await gatehouse.applier.installInitial(initial);
+      // Awaited by the state's re-read: a write's answer waits for the rebuilt plan.
+      gatehouse.stopFollowingState = state.onChange(async (snapshot) => {
+        const rebuilt = await gatehouse.applier.rebuild(snapshot, 'control-plane change');
+        if (!rebuilt.ok) throw new Error(rebuilt.error);
       });
+      if (state.snapshot !== initial) void gatehouse.applier.rebuild(state.snapshot, 'control-plane change');
       await gatehouse.listen();
     } catch (err) {
       await gatehouse.release();
@@ -211,10 +216,7 @@ export class Gatehouse {
         for (const module of this.modules) module.registerMethods?.(probe);
         return new Set(AUTH_METHODS.filter((m) => m === 'public' || probe.has(m)));
       },
-      applyNow: async () => {
-        await this.state.refresh();
-        await this.applier.idle();
-      },
+      applyNow: () => applyOwnWrite(this.state),
     };
     const modules: ControlModule[] = [];
     for (const factory of factories) modules.push(await factory(context));
@@ -254,6 +256,10 @@ export class Gatehouse {
   private notReadyReason(): string | null {
     if (this.draining) return 'draining';
     if (!this.plans.current) return 'no configuration loaded';
+    const maxStaleSec = this.applier.fileConfig.store.maxStaleSec;
+    for (const { state, seconds } of this.metrics.staleStates())
+      if (maxStaleSec > 0 && seconds > maxStaleSec)
+        return `${state} state stale for ${Math.floor(seconds)} s: the state store cannot be read`;
     return null;
   }
 

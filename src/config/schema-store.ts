@@ -51,6 +51,12 @@ export function createStoreSchema(secrets: SecretContext) {
       /** Any command (queued during a reconnect or sent) fails after this long: the store answers 503. */
       commandTimeoutMs: z.number().int().min(50).max(60_000).default(2000),
       connectTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /**
+       * Refuse to start unless Redis persists writes (`appendonly yes`); with `false`, start
+       * with a warning and `gatehouse_store_durable 0`. Revocations and deletions wait for
+       * persistence either way (WAITAOF on Redis >= 7.2, else WAIT for a replica).
+       */
+      requireDurability: z.boolean().default(true),
     })
     .superRefine((redis, ctx) => {
       if (redis.sentinels !== undefined && redis.cluster !== undefined)
@@ -78,6 +84,11 @@ export function createStoreSchema(secrets: SecretContext) {
 
   return z.strictObject({
     type: z.enum(['sqlite', 'redis', 'memory']).default('sqlite'),
+    /**
+     * /readyz fails once this replica has served state it knows to be out of date (it
+     * cannot re-read the store) for longer than this; 0 never fails readiness for it.
+     */
+    maxStaleSec: z.number().int().min(0).max(86_400).default(30),
     sqlite: sqliteSchema.prefault({}),
     redis: redisSchema.prefault({}),
     auditRetention: auditRetentionSchema.prefault({}),

@@ -1,5 +1,12 @@
+/**
+ * The control plane's objects (those created through the admin API) as one replica
+ * holds them in memory: the snapshot the data plane and the admin API read from.
+ */
 import type { z } from 'zod';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { ResyncLoop } from '../store/resync.js';
 import type { Store, Unsubscribe } from '../store/types.js';
 import {
   apiKeyRecordSchema,
@@ -95,31 +102,62 @@ export async function readSnapshot(store: Store, logger: Logger): Promise<Contro
   };
 }
 
+/** A re-read and what became of it: listeners that failed to apply it (a refused plan rebuild). */
+export interface AppliedSnapshot {
+  readonly snapshot: ControlSnapshot;
+  readonly failures: readonly unknown[];
+}
+
+/** Awaited in turn after every re-read (the plan rebuild, the token service's user watch). */
+export type SnapshotListener = (snapshot: ControlSnapshot) => void | Promise<void>;
+
+export interface ControlStateOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics?: GatehouseMetrics;
+}
+
+/** How long `refresh()` waits for a read that started after it was called. */
+const REFRESH_TIMEOUT_MS = 10_000;
+
 /**
  * The control plane's state as this replica knows it: read at start, re-read when any
- * replica announces a change (coalesced), and at once after this replica's own writes.
+ * replica announces a change or the store says notifications may have been missed, and
+ * after this replica's own writes. Re-reads go through a ResyncLoop: coalesced, retried
+ * with backoff until they succeed (a failed read never drops a change), and counted as
+ * done only once every listener (the plan rebuild) has run, so "read" means "serving".
  */
 export class ControlState {
-  private snapshotValue: ControlSnapshot;
-  private readonly listeners = new Set<(snapshot: ControlSnapshot) => void>();
+  private snapshotValue: ControlSnapshot = EMPTY_SNAPSHOT;
+  private readonly listeners = new Set<SnapshotListener>();
   private unsubscribe: Unsubscribe | undefined;
-  private refreshing: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: ResyncLoop<AppliedSnapshot>;
   private closed = false;
 
   private constructor(
     private readonly store: Store,
-    private readonly logger: Logger,
-    initial: ControlSnapshot,
+    private readonly options: ControlStateOptions,
   ) {
-    this.snapshotValue = initial;
+    this.loop = new ResyncLoop({
+      name: 'control',
+      read: () => this.readAndApply(),
+      clock: options.clock,
+      logger: options.logger,
+      metrics: options.metrics,
+    });
   }
 
-  static async open(store: Store, logger: Logger): Promise<ControlState> {
-    const state = new ControlState(store, logger, EMPTY_SNAPSHOT);
-    // Subscribe before the first read so no change between the two is missed.
-    state.unsubscribe = await store.subscribe(CONTROL_CHANNEL, () => void state.refresh());
-    state.snapshotValue = await readSnapshot(store, logger);
+  static async open(store: Store, options: ControlStateOptions): Promise<ControlState> {
+    const state = new ControlState(store, options);
+    try {
+      // Subscribe before the first read so no change between the two is missed.
+      const reread = (): void => void state.loop.request();
+      state.unsubscribe = await store.subscribe(CONTROL_CHANNEL, reread, { onResync: reread });
+      await state.loop.first();
+    } catch (err) {
+      await state.close();
+      throw err;
+    }
     return state;
   }
 
@@ -127,40 +165,48 @@ export class ControlState {
     return this.snapshotValue;
   }
 
-  onChange(listener: (snapshot: ControlSnapshot) => void): () => void {
+  onChange(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Re-reads the store; concurrent calls coalesce into one more read. */
-  refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.again = true;
-      return this.refreshing;
-    }
-    this.refreshing = this.readAndNotify().finally(() => {
-      this.refreshing = undefined;
-      if (this.again && !this.closed) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.refreshing;
+  /**
+   * Re-reads the store with a read that starts now (not one already running, which may
+   * have missed a write the caller just committed) and applies it; resolves once every
+   * listener has run. Rejects with StoreUnavailableError when no such read succeeded
+   * within `timeoutMs`; the re-read goes on in the background.
+   */
+  readAfterNow(timeoutMs: number): Promise<AppliedSnapshot> {
+    return this.loop.readAfterNow(timeoutMs);
   }
 
-  private async readAndNotify(): Promise<void> {
-    if (this.closed) return;
-    try {
-      this.snapshotValue = await readSnapshot(this.store, this.logger);
-    } catch (err) {
-      this.logger.error({ err }, 'control-plane state could not be read; keeping the previous state');
-      return;
-    }
-    for (const listener of this.listeners) listener(this.snapshotValue);
+  /** readAfterNow with a generous timeout, for callers that only need the state current. */
+  async refresh(): Promise<void> {
+    await this.loop.readAfterNow(REFRESH_TIMEOUT_MS);
+  }
+
+  /** How long this replica has been serving a snapshot it knows to be out of date; 0 when current. */
+  staleForMs(): number {
+    return this.loop.staleForMs();
+  }
+
+  private async readAndApply(): Promise<AppliedSnapshot> {
+    const snapshot = await readSnapshot(this.store, this.options.logger);
+    const failures: unknown[] = [];
+    if (this.closed) return { snapshot, failures };
+    this.snapshotValue = snapshot;
+    for (const listener of this.listeners)
+      try {
+        await listener(snapshot);
+      } catch (err) {
+        failures.push(err);
+      }
+    return { snapshot, failures };
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.loop.close();
     await this.unsubscribe?.();
   }
 }

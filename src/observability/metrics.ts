@@ -161,6 +161,21 @@ export class GatehouseMetrics {
     registers: [this.registry],
   });
 
+  // --- state store ---
+  readonly stateReads = new Counter({
+    name: 'gatehouse_state_reads_total',
+    help: 'Full re-reads of store data this replica keeps in memory, by state (control, personal_tokens, revoked_sessions, revoked_jtis) and result (success, failure).',
+    labelNames: ['state', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly storeDurable = new Gauge({
+    name: 'gatehouse_store_durable',
+    help: '1 when every write the store acknowledges is persisted before the answer (Redis AOF fsync or a replica), 0 when a crash of the store can lose acknowledged writes.',
+    registers: [this.registry],
+  });
+  private readonly staleSources = new Map<string, () => number>();
+  readonly stateStale: Gauge<'state'>;
+
   private healthSources: readonly NodeHealthSource[] = [];
   readonly nodeHealthy: Gauge<'infrastructure' | 'node'>;
 
@@ -196,6 +211,17 @@ export class GatehouseMetrics {
             this.set({ infrastructure: source.infrastructureId, node: state.url }, state.healthy ? 1 : 0);
       },
     });
+    const stale = (): readonly { state: string; seconds: number }[] => this.staleStates();
+    this.stateStale = new Gauge({
+      name: 'gatehouse_state_stale_seconds',
+      help: 'How long store data this replica keeps in memory has been out of date because re-reading it fails, by state; 0 when current.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { state, seconds } of stale()) this.set({ state }, seconds);
+      },
+    });
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
@@ -213,6 +239,19 @@ export class GatehouseMetrics {
   /** The pools of the running plan, read when /metrics is scraped. */
   setHealthSources(sources: readonly NodeHealthSource[]): void {
     this.healthSources = sources;
+  }
+
+  /** A follower of store data reports its staleness (seconds, 0 when current); returns how to stop. */
+  trackStaleness(state: string, staleSeconds: () => number): () => void {
+    this.staleSources.set(state, staleSeconds);
+    return () => {
+      if (this.staleSources.get(state) === staleSeconds) this.staleSources.delete(state);
+    };
+  }
+
+  /** Every tracked follower's staleness, for the gauge and for /readyz. */
+  staleStates(): { state: string; seconds: number }[] {
+    return [...this.staleSources].map(([state, seconds]) => ({ state, seconds: seconds() }));
   }
 
   forDeployment(deploymentId: string): DeploymentMetrics {

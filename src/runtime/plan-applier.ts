@@ -90,7 +90,10 @@ export class PlanApplier {
     );
   }
 
-  /** Rebuilds with a new control-plane snapshot (the file is not re-read). */
+  /**
+   * Rebuilds with a new control-plane snapshot (the file is not re-read). ControlState
+   * awaits this for every re-read, so a write's answer waits for the plan that serves it.
+   */
   rebuild(snapshot: ControlSnapshot, reason: string): Promise<ReloadResult> {
     return this.enqueue(
       async () => {
@@ -105,14 +108,6 @@ export class PlanApplier {
       },
       reason,
       'control',
-    );
-  }
-
-  /** Resolves once every rebuild queued so far has finished. */
-  async idle(): Promise<void> {
-    await this.queue.then(
-      () => undefined,
-      () => undefined,
     );
   }
 

@@ -4,6 +4,7 @@ import { ERROR_CATALOGUE, errorBody, GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { createOpsRouter, type Readiness } from './ops-routes.js';
+import { storeOutageError } from './store-outage.js';
 
 export interface AdminPlaneOptions {
   readonly readiness: Readiness;
@@ -50,9 +51,15 @@ export function createAdminApp(options: AdminPlaneOptions): Express {
   return app;
 }
 
-/** Express and body-parser errors carry `status`/`type`; everything else is internal. */
+/**
+ * Every error a control-plane route throws becomes a catalogue error here: store outages
+ * 503 (storeOutageError, the one mapping), Express and body-parser errors by their
+ * `status`/`type`, everything else internal.
+ */
 export function toGatehouseError(err: unknown): GatehouseError {
   if (err instanceof GatehouseError) return err;
+  const outage = storeOutageError(err);
+  if (outage) return outage;
   const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
   const type = typeof err === 'object' && err !== null && 'type' in err ? String(err.type) : '';
   if (status === 413 || type === 'entity.too.large') return new GatehouseError('body_too_large');

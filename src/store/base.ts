@@ -232,10 +232,14 @@ export abstract class BaseStore implements T.Store {
     });
   }
 
-  subscribe(channel: string, handler: T.NotificationHandler): Promise<T.Unsubscribe> {
+  subscribe(
+    channel: string,
+    handler: T.NotificationHandler,
+    options: T.SubscribeOptions = {},
+  ): Promise<T.Unsubscribe> {
     return this.run('subscribe', async () => {
       checkChannel(channel);
-      const subscription = new Subscription(channel, handler, this.ctx.logger);
+      const subscription = new Subscription(channel, handler, this.ctx.logger, options.onResync);
       const detach = await this.attach(subscription);
       let done = false;
       return async () => {

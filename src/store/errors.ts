@@ -1,11 +1,18 @@
 /**
  * Typed store failures. Repositories map them: not-found → 404 `not_found`,
  * conflict → 409 `conflict`, unavailable → 503 `unavailable` (fail closed),
- * invalid-argument → a programming error (500). Messages name collections and ids,
- * never values.
+ * invalid-argument → a programming error (500); not-durable refuses the start.
+ * Messages name collections and ids, never values.
  */
 export type StoreErrorCode =
-  'not_found' | 'conflict' | 'unavailable' | 'closed' | 'invalid_argument' | 'schema' | 'backend';
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable'
+  | 'closed'
+  | 'invalid_argument'
+  | 'schema'
+  | 'backend'
+  | 'not_durable';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -72,6 +79,18 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/**
+ * A write was applied, but the backend did not confirm within the time allowed that it
+ * is persisted (Redis: WAITAOF/WAIT fell short). The change is visible to every replica
+ * and may survive, but a crash of the backend now could lose it.
+ */
+export class StoreNotPersistedError extends StoreUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreNotPersistedError';
+  }
+}
+
 /** The store was closed by its owner. */
 export class StoreClosedError extends StoreUnavailableError {
   constructor() {
@@ -93,6 +112,14 @@ export class StoreSchemaError extends StoreError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('schema', message, options);
     this.name = 'StoreSchemaError';
+  }
+}
+
+/** The backend does not persist what it acknowledges (Redis `appendonly no`): refused at start. */
+export class StoreNotDurableError extends StoreError {
+  constructor(message: string) {
+    super('not_durable', message);
+    this.name = 'StoreNotDurableError';
   }
 }
 

@@ -18,10 +18,11 @@ const AUDIT_PRUNE_INTERVAL_MS = 3_600_000;
 
 /**
  * Opens the store. SQLite opens (and migrates) synchronously and fails here on a bad
- * folder or a newer schema; Redis connects in the background, so call `health()` to
- * learn whether it answers. Audit retention, when configured, prunes hourly.
+ * folder or a newer schema. Redis must answer: its persistence settings are read here,
+ * and a Redis that does not persist writes is refused (StoreNotDurableError) unless
+ * `redis.requireDurability` is false. Audit retention, when configured, prunes hourly.
  */
-export function createStore(config: StoreConfig, ctx: StoreContext): Promise<Store> {
+export async function createStore(config: StoreConfig, ctx: StoreContext): Promise<Store> {
   let store: SqliteStore | RedisStore | MemoryStore;
   switch (config.type) {
     case 'memory':
@@ -30,10 +31,20 @@ export function createStore(config: StoreConfig, ctx: StoreContext): Promise<Sto
     case 'sqlite':
       store = SqliteStore.open({ ...config.sqlite, changeRetentionMs: SQLITE_CHANGE_RETENTION_MS }, ctx);
       break;
-    case 'redis':
-      store = new RedisStore(config.redis, ctx);
+    case 'redis': {
+      const redis = new RedisStore(config.redis, ctx);
+      try {
+        await redis.checkDurability();
+      } catch (err) {
+        await redis.close();
+        throw err;
+      }
+      store = redis;
       break;
+    }
   }
+  // SQLite commits with synchronous=FULL; Redis reports its own (redis-persistence.ts).
+  if (config.type !== 'redis') ctx.metrics?.storeDurable.set(config.type === 'sqlite' ? 1 : 0);
   const { maxAgeDays, maxCount } = config.auditRetention;
   if (maxAgeDays !== undefined || maxCount !== undefined) {
     const prune = (): void => {
@@ -46,5 +57,5 @@ export function createStore(config: StoreConfig, ctx: StoreContext): Promise<Sto
     const timer = setInterval(prune, AUDIT_PRUNE_INTERVAL_MS).unref();
     store.onClose(() => clearInterval(timer));
   }
-  return Promise.resolve(store);
+  return store;
 }

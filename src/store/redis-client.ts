@@ -1,7 +1,8 @@
 /**
  * The only file that imports ioredis. Builds a client for a single Redis, Sentinel or
- * Cluster and exposes the narrow surface the store needs: scripts, plain commands and
- * a dedicated subscriber connection.
+ * Cluster and exposes the narrow surface the store needs: scripts, plain commands, a
+ * dedicated subscriber connection and a dedicated persistence connection (WAIT and
+ * WAITAOF block the connection they run on, so they never run on the shared one).
  *
  * Failure policy (a store that cannot answer must fail the request, not hang it):
  * - commandTimeout: every command, queued or sent, rejects after `commandTimeoutMs`.
@@ -68,6 +69,14 @@ export interface RedisLink {
   call(command: string, ...args: RedisArg[]): Promise<unknown>;
   /** The dedicated subscriber connection, created on first use. */
   subscriber(): RedisSubscriber;
+  /**
+   * On a dedicated connection (created on first use; WAIT/WAITAOF block the connection
+   * they run on): INCR `marker`, then `wait` (WAIT or WAITAOF), in one pipeline, so the
+   * wait covers the marker write. Answers the wait command's reply.
+   */
+  persist(marker: string, wait: readonly RedisArg[]): Promise<unknown>;
+  /** Called whenever the command connection becomes ready again after it was lost. */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -142,8 +151,15 @@ export function connectRedis(options: RedisConnectionOptions, logger?: Logger): 
   const client = createClient(options);
   logErrors(client, logger, 'commands');
   let sub: Client | undefined;
+  let persister: Client | undefined;
   let downSince: number | undefined;
-  client.on('ready', () => (downSince = undefined));
+  let readies = 0;
+  const reconnectListeners: (() => void)[] = [];
+  client.on('ready', () => {
+    downSince = undefined;
+    readies += 1;
+    if (readies > 1) for (const listener of reconnectListeners) listener();
+  });
   client.on('close', () => (downSince ??= performance.now()));
   const reachable = (): void => {
     if (downSince !== undefined && performance.now() - downSince > options.commandTimeoutMs)
@@ -183,9 +199,28 @@ export function connectRedis(options: RedisConnectionOptions, logger?: Logger): 
       return deadline(client.call(command, args), options.commandTimeoutMs);
     },
     subscriber,
+    async persist(marker, wait) {
+      reachable();
+      if (persister === undefined) {
+        persister = client.duplicate();
+        logErrors(persister, logger, 'persistence');
+      }
+      const replies = await deadline(
+        persister
+          .pipeline()
+          .incr(marker)
+          .call(String(wait[0]), ...wait.slice(1))
+          .exec(),
+        options.commandTimeoutMs,
+      );
+      for (const [err] of replies ?? []) if (err) throw err;
+      return replies?.[1]?.[1];
+    },
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     async close() {
       const ms = options.commandTimeoutMs;
-      await Promise.all([closeClient(client, ms), sub === undefined ? undefined : closeClient(sub, ms)]);
+      const open = [client, sub, persister].filter((c): c is Client => c !== undefined);
+      await Promise.all(open.map((c) => closeClient(c, ms)));
     },
   };
 }

@@ -12,6 +12,7 @@
  *   P audit:seq             the audit sequence (INCR)
  *   P s:<channel>           stream of a notification channel (XADD MAXLEN ~ 10000)
  *   P s:<channel>           also the pub/sub channel that wakes subscribers up
+ *   P durability            counter INCRed before each WAIT/WAITAOF (redis-durability.ts)
  *
  * Collection names cannot contain ":", so `d:<collection>:<id>` is unambiguous.
  *
@@ -49,6 +50,11 @@ export class RedisKeys {
 
   auditSeq(): string {
     return `${this.prefix}audit:seq`;
+  }
+
+  /** Written before WAIT/WAITAOF so they cover every write acknowledged before it. */
+  durabilityMarker(): string {
+    return `${this.prefix}durability`;
   }
 
   /** The stream of a notification channel; also used as its pub/sub channel name. */

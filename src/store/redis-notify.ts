@@ -6,6 +6,12 @@
  * has resubscribed) and every few seconds as a backstop, each subscription reads the
  * stream after the last id it delivered (XRANGE on the command connection). Stream
  * ids are ordered, so delivery is in publish order per channel.
+ *
+ * Where delivery cannot be sure, subscribers are told to re-read everything
+ * (Subscription.resync): when a stream read fails (once per failure streak, so a
+ * replica cut off from Redis notices within one backstop period) and after the
+ * subscriber connection is re-established (Redis may have restarted and lost
+ * writes its subscribers had already seen). A resubscription that fails is retried.
  */
 import type { Logger } from '../observability/log.js';
 import type { RedisLink } from './redis-client.js';
@@ -20,6 +26,8 @@ class StreamReader {
   private running = false;
   private again = false;
   private retry: NodeJS.Timeout | undefined;
+  /** A read failed and none has succeeded since: the subscriber was told to resync. */
+  private broken = false;
 
   constructor(
     readonly subscription: Subscription,
@@ -59,11 +67,16 @@ class StreamReader {
           if (entries.length < BATCH) break;
         }
       } while (this.again && this.subscription.active);
+      this.broken = false;
     } catch (err) {
-      this.logger?.warn(
-        { err: { message: (err as Error).message } },
-        'store notification read failed; retrying',
-      );
+      if (!this.broken) {
+        this.broken = true;
+        this.logger?.warn(
+          { err: { message: (err as Error).message } },
+          'store notification read failed; retrying',
+        );
+        this.subscription.resync();
+      }
       if (this.subscription.active && this.retry === undefined)
         this.retry = setTimeout(() => {
           this.retry = undefined;
@@ -96,6 +109,10 @@ export class RedisChangeFeed {
   /** Pub/sub channel → its SUBSCRIBE, shared by concurrent attaches. */
   private readonly subscribed = new Map<string, Promise<void>>();
   private listening = false;
+  /** Times the subscriber connection became ready: every one after the first is a reconnection. */
+  private readies = 0;
+  private resubscribeRetry: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly backstop: NodeJS.Timeout;
 
   constructor(
@@ -113,7 +130,10 @@ export class RedisChangeFeed {
     if (!this.listening) {
       this.listening = true;
       sub.onMessage((channel) => this.readers.get(channel)?.forEach((r) => r.trigger()));
-      sub.onReady(() => void this.resubscribe());
+      sub.onReady(() => {
+        this.readies += 1;
+        void this.resubscribe(this.readies > 1);
+      });
     }
     const last = await this.link.call('XREVRANGE', stream, '+', '-', 'COUNT', 1);
     const cursor = Array.isArray(last) && Array.isArray(last[0]) ? String((last[0] as unknown[])[0]) : '0-0';
@@ -151,7 +171,9 @@ export class RedisChangeFeed {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.backstop);
+    if (this.resubscribeRetry !== undefined) clearTimeout(this.resubscribeRetry);
     for (const set of this.readers.values())
       for (const reader of set) {
         reader.stop();
@@ -165,13 +187,23 @@ export class RedisChangeFeed {
     for (const set of this.readers.values()) for (const reader of set) reader.trigger();
   }
 
-  /** After a reconnection: subscribe again, then catch up on what was missed. */
-  private async resubscribe(): Promise<void> {
+  /**
+   * After a (re)connection: subscribe again (retried until it works: a subscription must
+   * not be silently gone), catch up on what was missed, and after a reconnection tell
+   * every subscriber to re-read what it keeps.
+   */
+  private async resubscribe(reconnected: boolean): Promise<void> {
+    if (this.resubscribeRetry !== undefined) clearTimeout(this.resubscribeRetry);
+    this.resubscribeRetry = undefined;
+    if (reconnected)
+      for (const set of this.readers.values()) for (const reader of set) reader.subscription.resync();
     const sub = this.link.subscriber();
     try {
       for (const stream of this.readers.keys()) await sub.subscribe(stream);
     } catch (err) {
-      this.logger?.warn({ err: { message: (err as Error).message } }, 'store resubscribe failed');
+      this.logger?.warn({ err: { message: (err as Error).message } }, 'store resubscribe failed; retrying');
+      if (!this.stopped)
+        this.resubscribeRetry = setTimeout(() => void this.resubscribe(false), RETRY_MS).unref();
     }
     this.triggerAll();
   }

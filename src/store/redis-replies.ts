@@ -1,7 +1,9 @@
 /**
- * Turning Redis replies into store values; anything unexpected is a backend error.
+ * Turning Redis replies into store values, and Redis failures into store errors;
+ * anything unexpected is a backend error.
  */
-import { StoreError } from './errors.js';
+import { StoreError, StoreUnavailableError } from './errors.js';
+import { isReplyError } from './redis-client.js';
 import type * as T from './types.js';
 
 type Fields = readonly (string | null)[];
@@ -29,4 +31,18 @@ export function parseDocument(id: string, f: Fields, now: number): T.StoredDocum
     updatedAt: Number(updatedAt),
   };
   return expiresAt == null ? doc : { ...doc, expiresAt: Number(expiresAt) };
+}
+
+/** Error replies that mean "cannot answer now" (fail closed, 503) rather than a bad command. */
+const UNAVAILABLE_REPLY =
+  /^(OOM|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOAUTH|WRONGPASS|BUSY|NOREPLICAS)/;
+
+/** A Redis failure → StoreUnavailableError (connection, timeout, those replies) or a backend error. */
+export function toStoreError(err: unknown): StoreError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (isReplyError(err) && !UNAVAILABLE_REPLY.test(message))
+    return new StoreError('backend', `Redis answered an error (${message.split(' ')[0] ?? ''})`, {
+      cause: err,
+    });
+  return new StoreUnavailableError(`Redis cannot answer (${message})`, { cause: err });
 }

@@ -1,7 +1,8 @@
 /**
  * The Redis backend, for several replicas. Key layout and Cluster hash tags:
  * redis-keys.ts; atomicity: one Lua script per operation (redis-scripts.ts);
- * timeouts and reconnection: redis-client.ts; notifications: redis-notify.ts.
+ * timeouts and reconnection: redis-client.ts; notifications: redis-notify.ts;
+ * durability (a document write answers only once persisted): redis-persistence.ts.
  *
  * Expiry follows the injected clock: each document stores `expiresAt` and every read
  * and script compares it with `now` from the clock, so a test's ManualClock expires
@@ -10,18 +11,19 @@
  */
 import { assembleAuditRecord, matchesAudit } from './audit.js';
 import { BaseStore, type IdRange, type Notifications, type StoreContext } from './base.js';
-import { StoreConflictError, StoreError, StoreNotFoundError, StoreUnavailableError } from './errors.js';
+import { StoreConflictError, StoreError, StoreNotFoundError } from './errors.js';
 import {
   connectRedis,
-  isReplyError,
   luaScript,
   type RedisArg,
   type RedisConnectionOptions,
   type RedisLink,
 } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
+import type { DurabilityPlan } from './redis-durability.js';
 import { RedisChangeFeed } from './redis-notify.js';
-import { parseDocument, strings } from './redis-replies.js';
+import { RedisPersistence } from './redis-persistence.js';
+import { parseDocument, strings, toStoreError } from './redis-replies.js';
 import * as lua from './redis-scripts.js';
 import type { Subscription } from './subscription.js';
 import type * as T from './types.js';
@@ -31,6 +33,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   readonly keyPrefix: string;
   /** Messages kept per notification channel for subscribers that reconnect. */
   readonly streamMaxLen?: number;
+  /** Refuse to work with a Redis that does not persist writes (default true). */
+  readonly requireDurability?: boolean;
 }
 
 const SCRIPTS = {
@@ -43,8 +47,6 @@ const SCRIPTS = {
 };
 const PURGE_BATCH = 1000;
 const AUDIT_BATCH = 500;
-const UNAVAILABLE_REPLY =
-  /^(OOM|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOAUTH|WRONGPASS|BUSY|NOREPLICAS)/;
 
 export class RedisStore extends BaseStore {
   readonly backend = 'redis';
@@ -52,6 +54,7 @@ export class RedisStore extends BaseStore {
   private readonly keys: RedisKeys;
   private readonly feed: RedisChangeFeed;
   private readonly streamMaxLen: number;
+  private readonly persistence: RedisPersistence;
 
   constructor(options: RedisStoreOptions, ctx: StoreContext) {
     super(ctx);
@@ -59,6 +62,27 @@ export class RedisStore extends BaseStore {
     this.keys = new RedisKeys(options.keyPrefix);
     this.feed = new RedisChangeFeed(this.link, this.keys, ctx.logger);
     this.streamMaxLen = options.streamMaxLen ?? 10_000;
+    this.persistence = new RedisPersistence({
+      link: this.link,
+      marker: this.keys.durabilityMarker(),
+      commandTimeoutMs: options.commandTimeoutMs,
+      requireDurability: options.requireDurability ?? true,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+    });
+  }
+
+  /**
+   * Reads Redis's persistence settings (done by createStore at start; otherwise before
+   * the first write). StoreNotDurableError when Redis does not persist writes and
+   * `requireDurability` is on.
+   */
+  async checkDurability(): Promise<DurabilityPlan> {
+    try {
+      return await this.persistence.check();
+    } catch (err) {
+      throw err instanceof StoreError ? err : this.mapError(err);
+    }
   }
 
   protected async readDocument(
@@ -132,6 +156,7 @@ export class RedisStore extends BaseStore {
       keys.push(this.keys.stream(n.channel));
       args.push(this.keys.stream(n.channel), n.message);
     }
+    if (ops.length > 0) await this.persistence.ready();
     const reply = strings(await this.link.run(SCRIPTS.write, keys, args));
     const [status, index, reason, revision] = reply;
     if (status !== 'ok') {
@@ -146,6 +171,8 @@ export class RedisStore extends BaseStore {
         Number(index),
       );
     }
+    // Answer only once the write is persisted: a deletion must survive a Redis crash.
+    if (ops.length > 0) await this.persistence.afterWrite();
     return ops.map((op, i): T.WriteResult => {
       const [a, b, c, d] = reply.slice(1 + i * 4, 5 + i * 4);
       if (op.kind === 'delete') return { op: 'delete', deleted: a === '1' };
@@ -222,11 +249,6 @@ export class RedisStore extends BaseStore {
   }
 
   protected mapError(err: unknown): StoreError {
-    const message = err instanceof Error ? err.message : String(err);
-    if (isReplyError(err) && !UNAVAILABLE_REPLY.test(message))
-      return new StoreError('backend', `Redis answered an error (${message.split(' ')[0] ?? ''})`, {
-        cause: err,
-      });
-    return new StoreUnavailableError(`Redis cannot answer (${message})`, { cause: err });
+    return toStoreError(err);
   }
 }

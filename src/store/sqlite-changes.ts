@@ -5,6 +5,8 @@
  * for rows after the last id it has seen. Ids are AUTOINCREMENT and commits are
  * serialized by SQLite's write lock, so a reader sees rows in id order without gaps
  * (at-least-once, in order). Rows older than the retention are pruned by the sweep.
+ * A failed poll tells every subscriber to re-read what it keeps (Subscription.resync),
+ * once per failure streak: rows may be pruned before the next poll succeeds.
  */
 import type { Logger } from '../observability/log.js';
 import type { Notifications } from './base.js';
@@ -25,6 +27,8 @@ export class SqliteChangeFeed {
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
+  /** A poll failed and none has succeeded since. */
+  private failing = false;
   private readonly insertChange: SqliteStatement;
   private readonly lastId: SqliteStatement;
   private readonly after: SqliteStatement;
@@ -96,8 +100,12 @@ export class SqliteChangeFeed {
         }
         if (rows.length < BATCH) break;
       }
+      this.failing = false;
     } catch (err) {
+      if (this.failing) return;
+      this.failing = true;
       this.logger?.warn({ err }, 'store change feed poll failed; retrying');
+      for (const subscription of this.subscriptions.keys()) subscription.resync();
     }
   }
 }

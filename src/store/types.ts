@@ -189,6 +189,17 @@ export interface AuditRetention {
 export type NotificationHandler = (message: string) => void | Promise<void>;
 export type Unsubscribe = () => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * Called (through the same queue as messages) when messages may have been missed: a
+   * notification read failed, the notification connection was re-established (the
+   * backend may have restarted and lost data), or a poll failed. The subscriber cannot
+   * trust its cache then: it should re-read everything it keeps, retrying until the read
+   * succeeds.
+   */
+  readonly onResync?: () => void | Promise<void>;
+}
+
 export interface Store {
   readonly backend: 'memory' | 'sqlite' | 'redis';
 
@@ -234,7 +245,7 @@ export interface Store {
    * (within the backend's retention window: 5 minutes of SQLite changes, the last
    * 10,000 messages of a Redis channel).
    */
-  subscribe(channel: string, handler: NotificationHandler): Promise<Unsubscribe>;
+  subscribe(channel: string, handler: NotificationHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
 
   /** Rejects (StoreUnavailableError) when the backend cannot answer. Used by /readyz. */
   health(): Promise<void>;

@@ -37,9 +37,10 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     ctx.clock,
     () => (tokens().jwtLifetimeSec + tokens().clockToleranceSec) * 1000 + 5000,
     ctx.logger,
+    ctx.metrics,
   );
-  const index = new PersonalTokenIndex(ctx.store, ctx.logger);
-  const jwts = new JwtRevocations(ctx.store, ctx.revocations, ctx.clock, ctx.logger);
+  const index = new PersonalTokenIndex(ctx.store, ctx.logger, { clock: ctx.clock, metrics: ctx.metrics });
+  const jwts = new JwtRevocations(ctx.store, ctx.revocations, ctx.clock, ctx.logger, ctx.metrics);
   await sessions.start();
   try {
     await index.start();

@@ -5,11 +5,15 @@
  * may have), announced on the `jwt-revocations` channel in the same transaction. The
  * revoking replica applies it at once, the others when the notification arrives, and a
  * replica starting later reads the stored ones. Applying means adding the jti to the
- * in-memory revocation list, which every JWT check consults, cache hits included.
+ * in-memory revocation list, which every JWT check consults, cache hits included. When
+ * the store says notifications may have been missed (a dropped connection, a Redis
+ * restart), every stored revocation is read again, retried with backoff until it works.
  */
 import type { RevocationList } from '../auth/revocation.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { ResyncLoop } from '../store/resync.js';
 import { MAX_TTL_MS } from '../store/validate.js';
 import type { Store, Unsubscribe } from '../store/types.js';
 
@@ -40,21 +44,41 @@ export type JtiRevocationOutcome =
 
 export class JwtRevocations {
   private unsubscribe: Unsubscribe | undefined;
+  private readonly resync: ResyncLoop<void>;
 
   constructor(
     private readonly store: Store,
     private readonly revocations: RevocationList,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+    metrics?: GatehouseMetrics,
+  ) {
+    this.resync = new ResyncLoop({
+      name: 'revoked_jtis',
+      read: () => this.loadAll(),
+      clock,
+      logger,
+      metrics,
+    });
+  }
 
   /** Subscribes, then loads the stored revocations (subscribing first misses nothing). */
   async start(): Promise<void> {
-    this.unsubscribe = await this.store.subscribe(JWT_REVOCATIONS_CHANNEL, (text) => {
-      const message = parseMessage(text);
-      if (message) this.revocations.revokeCredential(message.jti, message.until);
-      else this.logger.warn('ignoring a malformed JWT revocation notification');
-    });
+    const reload = (): void => void this.resync.request();
+    this.unsubscribe = await this.store.subscribe(
+      JWT_REVOCATIONS_CHANNEL,
+      (text) => {
+        const message = parseMessage(text);
+        if (message) this.revocations.revokeCredential(message.jti, message.until);
+        else this.logger.warn('ignoring a malformed JWT revocation notification');
+      },
+      { onResync: reload },
+    );
+    await this.resync.first();
+  }
+
+  /** Every stored revocation into the list (revocations only add: nothing to remove). */
+  private async loadAll(): Promise<void> {
     let after: string | undefined;
     do {
       const page = await this.store.list(REVOKED_JTIS, {
@@ -88,6 +112,7 @@ export class JwtRevocations {
   }
 
   async close(): Promise<void> {
+    this.resync.close();
     await this.unsubscribe?.();
   }
 }

@@ -3,7 +3,10 @@
  * data plane finds one with a map read. Loaded at start and kept current through the
  * `tokens` channel, which every create and delete announces in its own transaction:
  * the replica that made the change updates its index at once, the others when the
- * notification arrives (milliseconds with Redis).
+ * notification arrives (milliseconds with Redis). A change that cannot be read, or a
+ * store that says notifications may have been missed, makes the index re-read every
+ * token (a ResyncLoop: retried with backoff until it succeeds), so a deletion is never
+ * missed for good.
  */
 import {
   digestFromHash,
@@ -13,12 +16,14 @@ import {
   type KeyDigest,
 } from '../auth/authenticators/api-key.js';
 import { z } from 'zod';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { ResyncLoop } from '../store/resync.js';
 import type { Store, Unsubscribe } from '../store/types.js';
 
 export const PERSONAL_TOKENS = 'personal-tokens';
 export const TOKENS_CHANNEL = 'tokens';
-const RESYNC_DELAY_MS = 1000;
 
 export const personalTokenSchema = z.object({
   id: z.string(),
@@ -45,17 +50,30 @@ export class PersonalTokenIndex {
   private readonly byDigest = new Map<KeyDigest, DigestEntry<PersonalTokenEntry>>();
   private readonly byId = new Map<string, PersonalTokenEntry>();
   private unsubscribe: Unsubscribe | undefined;
-  private resync: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly resync: ResyncLoop<void>;
+  /** Ids changed while a full load runs: the load may have read them before the change. */
+  private touched: Set<string> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-  ) {}
+    options: { readonly clock: Clock; readonly metrics?: GatehouseMetrics },
+  ) {
+    this.resync = new ResyncLoop({
+      name: 'personal_tokens',
+      read: () => this.loadAll(),
+      clock: options.clock,
+      logger,
+      metrics: options.metrics,
+    });
+  }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.store.subscribe(TOKENS_CHANNEL, (message) => this.reload(message));
-    await this.loadAll();
+    const reload = (): void => void this.resync.request();
+    this.unsubscribe = await this.store.subscribe(TOKENS_CHANNEL, (message) => this.reload(message), {
+      onResync: reload,
+    });
+    await this.resync.first();
   }
 
   /** The entry of a presented token, if one is live in the index (expiry is the caller's check). */
@@ -74,18 +92,13 @@ export class PersonalTokenIndex {
   }
 
   upsert(record: PersonalTokenRecord): void {
-    this.remove(record.id);
-    const digest = digestFromHash(record.hash);
-    const entry = { record, digest };
-    this.byDigest.set(digest, { digest, value: entry });
-    this.byId.set(record.id, entry);
+    this.touched?.add(record.id);
+    this.put(record);
   }
 
   remove(id: string): void {
-    const entry = this.byId.get(id);
-    if (!entry) return;
-    this.byId.delete(id);
-    this.byDigest.delete(entry.digest);
+    this.touched?.add(id);
+    this.drop(id);
   }
 
   /** Forgets tokens that expired (the store drops their documents by TTL). */
@@ -95,48 +108,63 @@ export class PersonalTokenIndex {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.resync !== undefined) clearTimeout(this.resync);
+    this.resync.close();
     await this.unsubscribe?.();
   }
 
-  /** Reads every stored token and replaces the index with them. */
-  private async loadAll(): Promise<void> {
-    const seen = new Set<string>();
-    let after: string | undefined;
-    do {
-      const page = await this.store.list(PERSONAL_TOKENS, {
-        limit: 1000,
-        ...(after === undefined ? {} : { after }),
-      });
-      for (const doc of page.items) {
-        seen.add(doc.id);
-        this.accept(doc.value);
-      }
-      after = page.next;
-    } while (after !== undefined);
-    for (const id of [...this.byId.keys()]) if (!seen.has(id)) this.remove(id);
+  private put(record: PersonalTokenRecord): void {
+    this.drop(record.id);
+    const digest = digestFromHash(record.hash);
+    const entry = { record, digest };
+    this.byDigest.set(digest, { digest, value: entry });
+    this.byId.set(record.id, entry);
+  }
+
+  private drop(id: string): void {
+    const entry = this.byId.get(id);
+    if (!entry) return;
+    this.byId.delete(id);
+    this.byDigest.delete(entry.digest);
   }
 
   /**
-   * A notification could not be applied (store unreachable): re-read everything until it
-   * works, so a deletion is never missed for good.
+   * Reads every stored token and replaces the index with them. Tokens created, deleted or
+   * re-read meanwhile keep their newer state and are read once more afterwards (the
+   * load may have seen them before the change). Throws when the store cannot answer.
    */
-  private resyncSoon(): void {
-    if (this.resync !== undefined || this.closed) return;
-    this.resync = setTimeout(() => {
-      this.resync = undefined;
-      this.loadAll().catch((err: unknown) => {
-        this.logger.error({ err }, 'personal tokens could not be re-read; retrying');
-        this.resyncSoon();
-      });
-    }, RESYNC_DELAY_MS).unref();
+  private async loadAll(): Promise<void> {
+    const touched = new Set<string>();
+    this.touched = touched;
+    const stored = new Map<string, unknown>();
+    try {
+      let after: string | undefined;
+      do {
+        const page = await this.store.list(PERSONAL_TOKENS, {
+          limit: 1000,
+          ...(after === undefined ? {} : { after }),
+        });
+        for (const doc of page.items) stored.set(doc.id, doc.value);
+        after = page.next;
+      } while (after !== undefined);
+    } finally {
+      if (this.touched === touched) this.touched = undefined;
+    }
+    for (const [id, value] of stored) if (!touched.has(id)) this.accept(value);
+    for (const id of [...this.byId.keys()]) if (!stored.has(id) && !touched.has(id)) this.drop(id);
+    for (const id of touched) await this.readOne(id);
   }
 
   private accept(value: unknown): void {
     const parsed = personalTokenSchema.safeParse(value);
-    if (parsed.success) this.upsert(parsed.data);
+    if (parsed.success) this.put(parsed.data);
     else this.logger.error('skipping an invalid stored personal token');
+  }
+
+  /** Present → upsert, gone → remove. Throws when the store cannot answer. */
+  private async readOne(id: string): Promise<void> {
+    const doc = await this.store.get(PERSONAL_TOKENS, id);
+    if (doc) this.accept(doc.value);
+    else this.drop(id);
   }
 
   /** A notification names a token id: re-read it (present → upsert, gone → remove). */
@@ -151,13 +179,12 @@ export class PersonalTokenIndex {
       this.logger.warn('ignoring a malformed personal token notification');
       return;
     }
+    this.touched?.add(id);
     try {
-      const doc = await this.store.get(PERSONAL_TOKENS, id);
-      if (doc) this.accept(doc.value);
-      else this.remove(id);
+      await this.readOne(id);
     } catch (err) {
       this.logger.error({ err }, 'a personal token change could not be read; re-reading all tokens');
-      this.resyncSoon();
+      this.resync.request();
     }
   }
 }

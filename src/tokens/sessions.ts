@@ -3,12 +3,15 @@
  * refresh-token chain). A revocation is written to the store with a TTL as long as a
  * JWT can live, and announced on the `revocations` channel in the same transaction:
  * the revoking replica applies it at once, the others when the notification arrives,
- * and a replica starting later reads the stored ones. Deployments with
- * `strictRevocation` refuse JWTs of a revoked session.
+ * and a replica starting later reads the stored ones. When the store says notifications
+ * may have been missed, every stored revocation is read again (retried with backoff
+ * until it works). Deployments with `strictRevocation` refuse JWTs of a revoked session.
  */
 import type { RevocationList } from '../auth/revocation.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import { ResyncLoop } from '../store/resync.js';
 import type { Notification, Store, Unsubscribe, WriteOp } from '../store/types.js';
 
 export const REVOKED_SESSIONS = 'revoked-sessions';
@@ -32,6 +35,7 @@ function parseMessage(text: string): Message | undefined {
 
 export class SessionRevocations {
   private unsubscribe: Unsubscribe | undefined;
+  private readonly resync: ResyncLoop<void>;
 
   constructor(
     private readonly store: Store,
@@ -40,15 +44,34 @@ export class SessionRevocations {
     /** How long a revocation must be remembered: the longest a JWT of the session can still be valid. */
     private readonly rememberMs: () => number,
     private readonly logger: Logger,
-  ) {}
+    metrics?: GatehouseMetrics,
+  ) {
+    this.resync = new ResyncLoop({
+      name: 'revoked_sessions',
+      read: () => this.loadAll(),
+      clock,
+      logger,
+      metrics,
+    });
+  }
 
   /** Subscribes, then loads the stored revocations (subscribing first misses nothing). */
   async start(): Promise<void> {
-    this.unsubscribe = await this.store.subscribe(REVOCATIONS_CHANNEL, (text) => {
-      const message = parseMessage(text);
-      if (message) this.revocations.revokeSession(message.sid, message.until);
-      else this.logger.warn('ignoring a malformed session revocation notification');
-    });
+    const reload = (): void => void this.resync.request();
+    this.unsubscribe = await this.store.subscribe(
+      REVOCATIONS_CHANNEL,
+      (text) => {
+        const message = parseMessage(text);
+        if (message) this.revocations.revokeSession(message.sid, message.until);
+        else this.logger.warn('ignoring a malformed session revocation notification');
+      },
+      { onResync: reload },
+    );
+    await this.resync.first();
+  }
+
+  /** Every stored revocation into the list (revocations only add: nothing to remove). */
+  private async loadAll(): Promise<void> {
     let after: string | undefined;
     do {
       const page = await this.store.list(REVOKED_SESSIONS, {
@@ -83,6 +106,7 @@ export class SessionRevocations {
   }
 
   async close(): Promise<void> {
+    this.resync.close();
     await this.unsubscribe?.();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A real redis-server for tests: a free port on 127.0.0.1, a fresh temp dir, no RDB
- * snapshots, optionally AOF with fsync on every write. Never touches a Redis the
- * machine may already run. Pair every start with `stop()` in an `after` hook.
+ * snapshots, AOF with fsync on every write unless told otherwise (Gatehouse refuses a
+ * Redis that does not persist writes). Never touches a Redis the machine may already
+ * run. Pair every start with `stop()` in an `after` hook.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RedisServerOptions {
-  /** AOF with `appendfsync always`: every acknowledged write is on disk. */
+  /** AOF on (default). `false` only for the tests of Gatehouse refusing such a Redis. */
   readonly appendOnly?: boolean;
+  /** AOF fsync policy; default `always`: every acknowledged write is on disk before the answer. */
+  readonly appendFsync?: 'always' | 'everysec' | 'no';
+  /** More redis-server arguments, e.g. `['--replicaof', '127.0.0.1', '6379']`. */
+  readonly extraArgs?: readonly string[];
   /** Cluster mode with this one node owning all 16384 slots (CROSSSLOT rules apply). */
   readonly cluster?: boolean;
   readonly binary?: string;
@@ -169,7 +174,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
-    args.push('--appendonly', options.appendOnly === true ? 'yes' : 'no', '--appendfsync', 'always');
+    args.push('--appendonly', options.appendOnly === false ? 'no' : 'yes');
+    args.push('--appendfsync', options.appendFsync ?? 'always', ...(options.extraArgs ?? []));
     if (options.cluster === true)
       args.push(
         '--cluster-enabled',

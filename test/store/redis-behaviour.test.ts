@@ -5,6 +5,7 @@ import { StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
 import type { Store } from '../../src/store/types.js';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { redisCommandWith, startTcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from './fixture.js';
 import { redisOptions } from './redis-fixture.js';
 
@@ -93,6 +94,38 @@ describe('Redis backend behaviour', () => {
     await publisher.publish('revocations', 'm21');
     await waitFor(() => got.length >= 22, 'm21');
     assert.deepEqual(got, ['m0', ...sent, 'm21']);
+  });
+
+  it('tells subscribers to re-read everything once the subscriber connection is back', async () => {
+    const [publisher, subscriber] = pair();
+    let resyncs = 0;
+    const got: string[] = [];
+    await subscriber.subscribe('ch', (m) => void got.push(m), { onResync: () => void (resyncs += 1) });
+    assert.equal(resyncs, 0);
+    assert.ok(Number(await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub')) >= 1);
+    await waitFor(() => resyncs === 1, 'a resync after the reconnection');
+    await publisher.publish('ch', 'after');
+    await waitFor(() => got.includes('after'), 'delivery goes on');
+  });
+
+  it('tells subscribers to re-read everything when a notification read fails, and still delivers', async () => {
+    const proxy = await startTcpProxy(server.port);
+    try {
+      const options = redisOptions(server);
+      const publisher = new RedisStore(options, { clock: new ManualClock() });
+      const subscriber = new RedisStore({ ...options, url: proxy.redisUrl }, { clock: new ManualClock() });
+      stores.push(publisher, subscriber);
+      let resyncs = 0;
+      const got: string[] = [];
+      await subscriber.subscribe('ch', (m) => void got.push(m), { onResync: () => void (resyncs += 1) });
+      const cut = proxy.dropWhen(redisCommandWith('XRANGE'));
+      await publisher.publish('ch', 'm1');
+      await cut;
+      await waitFor(() => resyncs >= 1, 'a resync after the failed read');
+      await waitFor(() => got.includes('m1'), 'the message, read again after the failure', 10_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('keeps subscriptions and acknowledged data across a redis-server kill -9 and restart', async () => {

@@ -1,5 +1,6 @@
 /** The admin API's refusals, built in one place so messages stay uniform. */
 import { GatehouseError } from '../../errors.js';
+import { storeOutageError } from '../../server/store-outage.js';
 import { isStoreError, StoreConflictError, StoreNotFoundError } from '../../store/errors.js';
 import type { Decision } from '../permissions.js';
 
@@ -36,14 +37,14 @@ export function concurrentChange(): GatehouseError {
   return new GatehouseError('conflict', 'The object changed concurrently; retry the request.');
 }
 
-/** Store failures that reach a handler: unavailable → 503; anything else stays internal. */
+/**
+ * Store failures that reach a handler: an outage → 503 (the admin listener's one mapping,
+ * storeOutageError), a lost race → 409; anything else stays internal.
+ */
 export function fromStoreError(err: unknown): unknown {
   if (err instanceof GatehouseError || !isStoreError(err)) return err;
-  if (err.code === 'unavailable' || err.code === 'closed')
-    return new GatehouseError('unavailable', 'The state store cannot answer right now; retry later.', {
-      headers: { 'retry-after': '5' },
-      cause: err,
-    });
+  const outage = storeOutageError(err);
+  if (outage) return outage;
   if (err instanceof StoreConflictError) return concurrentChange();
   if (err instanceof StoreNotFoundError)
     return new GatehouseError('conflict', 'The object changed concurrently; retry the request.');
