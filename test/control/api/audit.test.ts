@@ -135,7 +135,7 @@ describe('audit log', () => {
 
   it('records before and after of every change, secrets and key hashes censored', async () => {
     const user = (await query('action=user.update&targetId=erin&limit=1')).body.items[0];
-    assert.deepEqual(user?.details?.changed, ['passwordHash']);
+    assert.deepEqual(user?.details?.changed, ['passwordChangedAt', 'passwordHash']);
     const before = user?.details?.before as Record<string, unknown>;
     const after = user?.details?.after as Record<string, unknown>;
     assert.equal(before.passwordHash, '[redacted]');
