@@ -87,6 +87,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     refresh,
     families,
     audit: new AuditTrail(ctx.store, ctx.logger),
+    clock: ctx.clock,
     callers: new CallerResolver(() => endpointAuthenticator, ctx.principals, guard),
     personal: new PersonalTokens(ctx.store, ctx.clock, index, ctx.usage, () => tokens().personalTokens),
     keys,

@@ -26,7 +26,11 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     auth: 'none',
     body: tokenRequestSchema,
     responses: {
-      200: { description: 'A JWT, and a refresh token when asked for.', body: tokenResponseSchema },
+      200: {
+        description:
+          'A JWT, and a refresh token when asked for (with `refresh_token_expires_in` seconds and `refresh_expires_at`: when its chain ends).',
+        body: tokenResponseSchema,
+      },
       401: {
         description: 'Wrong credentials, or a refresh token that is invalid, expired, revoked or reused.',
       },
