@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminKeys } from './admin-keys.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerHashKey } from './hash-key.js';
+import { registerLogin } from './login.js';
 import { registerStart } from './start.js';
+import { registerTokens } from './tokens.js';
+import { registerWhoami } from './whoami.js';
 
 /** Builds the `gatehouse` command tree. Each command sets process.exitCode or resolves with one. */
 export function createProgram(): Command {
@@ -14,6 +17,9 @@ export function createProgram(): Command {
   registerCheckConfig(program);
   registerHashKey(program);
   registerAdminKeys(program);
+  registerLogin(program);
+  registerTokens(program);
+  registerWhoami(program);
   return program;
 }
 

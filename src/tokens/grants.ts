@@ -239,7 +239,7 @@ function refreshExpiry(deps: GrantDeps, family: FamilyFacts | undefined): Refres
   if (!family) return undefined;
   const cap = deps.users.maximumRefreshLifetimeMs();
   const end = cap === undefined ? family.expiresAt : Math.min(family.expiresAt, family.createdAt + cap);
-  return { inSec: Math.max(0, Math.floor((end - deps.clock.now()) / 1000)), at: new Date(end).toISOString() };
+  return { inSec: Math.max(0, Math.round((end - deps.clock.now()) / 1000)), at: new Date(end).toISOString() };
 }
 
 interface RefreshExpiry {
