@@ -10,6 +10,7 @@ import {
   tokenRequestSchema,
   tokenResponseSchema,
 } from './api-schemas.js';
+import { PAGE_ROUTES } from './page-routes.js';
 
 const TAGS = ['tokens'] as const;
 const UNAUTHORIZED = { description: 'Missing, malformed, expired or revoked credentials.' };
@@ -118,12 +119,5 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     auth: 'none',
     responses: { 200: { description: 'A JWK Set.', body: jwksSchema } },
   },
-  {
-    method: 'get',
-    path: '/manage_tokens',
-    summary: 'Web page to sign in and manage personal API tokens',
-    tags: TAGS,
-    auth: 'none',
-    responses: { 200: { description: 'An HTML page.' } },
-  },
+  ...PAGE_ROUTES,
 ];
