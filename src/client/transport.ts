@@ -47,16 +47,20 @@ export class Transport {
     const method = (init.method ?? 'GET').toUpperCase();
     const mayRetry = (options.retryUnsafe === true || isIdempotent(method)) && replayable(init.body);
     const deadline = Date.now() + this.policy.deadlineMs;
+    /** The previous answer, kept unread until a later attempt answers: the deadline may cut that one. */
+    let previous: Response | undefined;
     for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - Date.now();
       let res: Response | undefined;
       let failure: unknown;
       try {
-        res = await this.attempt(url, init, remaining);
+        res = await this.attempt(url, init, deadline - Date.now());
       } catch (err) {
         if (init.signal?.aborted) throw err;
         failure = err;
       }
+      if (res && previous) await previous.body?.cancel().catch(() => undefined);
+      res ??= previous;
+      previous = undefined;
       const retryAfter = res ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
       const again =
         mayRetry && attempt < this.policy.retries && (res === undefined || RETRY_STATUSES.has(res.status));
@@ -69,7 +73,7 @@ export class Transport {
           message: `cannot reach ${new URL(url).origin}: ${describe(failure)}`,
         });
       }
-      if (res) await res.body?.cancel().catch(() => undefined);
+      previous = res;
       await sleep(wait, undefined, init.signal ? { signal: init.signal } : undefined);
     }
   }
