@@ -82,6 +82,11 @@ export class Auth {
   /** A new grant now, bypassing every cache (e.g. `gatehouse tokens create`); `rotate` overrides the default. */
   async issue(options: { rotate?: boolean } = {}): Promise<TokenAnswer> {
     const state = await this.ready();
+    const credential = state.resolved.credential;
+    if (credential.kind === 'static')
+      throw new ConfigurationError(
+        `the token from ${credential.from} is used as it is: a new token needs a refresh token or a user's password`,
+      );
     const run = async (): Promise<TokenAnswer> => {
       const { answer, token } = await this.grant(state, options.rotate ?? state.rotate);
       this.memory = token;
