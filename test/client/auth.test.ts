@@ -110,7 +110,10 @@ describe('SDK against a real Gatehouse', () => {
     await client.close();
 
     // A static token cannot be refreshed: the 401 is answered as is, once.
-    const fixed = new GatehouseClient(isolated({ url: gh.adminUrl, token: entry.jwt, baseUrl: gh.url }));
+    const fixed = new GatehouseClient({
+      ...isolated({ url: gh.adminUrl, token: entry.jwt }),
+      baseUrl: gh.url,
+    });
     const refused = await fixed.fetch('/open/x');
     assert.equal(refused.status, 401);
     assert.equal(upstream.requests.length, reached + 1, 'the upstream was not reached');

@@ -1,61 +1,19 @@
 /**
- * Processes sharing credentials: ten processes starting at once with one refresh token
- * and one token-info file make one refresh between them; two processes rotating one
- * saved login (no shared token-info file) take turns under the file's lock and neither
- * logs the other out. Real child processes, a real Gatehouse.
+ * Ten processes starting at once with one refresh token and one token-info file make
+ * one refresh between them (the file's lock, and re-reading it under the lock). Real
+ * child processes, a real Gatehouse.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { load } from 'js-yaml';
-import { login } from '../../src/client/index.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { login as grant, putUsers, refresh, tokenConfig } from '../tokens/support.js';
-import { auditCount, childEnv, ROOT } from './support.js';
+import { login as grant, putUsers, tokenConfig } from '../tokens/support.js';
+import { runTogether, resultOf, startChild } from './children.js';
+import { auditCount, childEnv } from './support.js';
 
 const SLOW = { timeout: 600_000 };
-
-interface Child {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly ready: Promise<void>;
-  readonly done: Promise<{ code: number; output: string }>;
-}
-
-function startChild(env: NodeJS.ProcessEnv, args: string[] = []): Child {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'test/client/sdk-child.ts'), ...args],
-    {
-      cwd: ROOT,
-      env,
-    },
-  );
-  let output = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-    if (output.includes('ready\n')) markReady();
-  });
-  child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const done = new Promise<{ code: number; output: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code: code ?? 1, output })),
-  );
-  return { child, ready, done };
-}
-
-/** Starts the children, waits until each has loaded, then lets them all go at once. */
-async function runTogether(children: Child[]): Promise<{ code: number; output: string }[]> {
-  await Promise.all(children.map((c) => c.ready));
-  for (const c of children) c.child.stdin.end('go\n');
-  return Promise.all(children.map((c) => c.done));
-}
-
-const resultOf = (output: string): { username?: string; jwt?: string; error?: string } =>
-  JSON.parse(output.split('\n').find((l) => l.startsWith('{')) ?? '{}') as never;
 
 describe('processes sharing one login', SLOW, () => {
   let gh: TestGatehouse;
@@ -102,38 +60,5 @@ describe('processes sharing one login', SLOW, () => {
       results.every((r) => !r.output.includes('ghr_')),
       'no refresh token in any output',
     );
-  });
-
-  it('two processes rotating one saved login take turns and neither is logged out', SLOW, async () => {
-    const configFile = join(dir, 'cli', 'config.yaml');
-    await login({
-      url: gh.adminUrl,
-      username: 'alice',
-      password: 'alice-pw',
-      configFile,
-      tokenInfoPath: false,
-    });
-    const first = (load(readFileSync(configFile, 'utf8')) as { refreshToken: string }).refreshToken;
-    const env = childEnv(dir, { GATEHOUSE_CONFIG: configFile });
-    const rotations = await auditCount(gh.gatehouse, 'refresh_token.rotate');
-    const results = await runTogether([
-      startChild(env, ['no-token-info']),
-      startChild(env, ['no-token-info']),
-    ]);
-    for (const r of results) assert.equal(r.code, 0, r.output);
-    assert.equal(
-      await auditCount(gh.gatehouse, 'refresh_token.rotate'),
-      rotations + 2,
-      'each rotated in turn',
-    );
-    assert.equal(
-      await auditCount(gh.gatehouse, 'refresh_token.reuse_detected', 'denied'),
-      0,
-      'no reuse detected',
-    );
-    const last = (load(readFileSync(configFile, 'utf8')) as { refreshToken: string }).refreshToken;
-    assert.notEqual(last, first);
-    const still = await refresh(gh.adminUrl, last);
-    assert.equal(still.status, 200, 'the saved login still works');
   });
 });

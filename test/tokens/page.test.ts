@@ -269,10 +269,7 @@ describe(
     it('has no accessibility violations (axe-core) and keeps a screenshot', async () => {
       const scan = async (): Promise<AxeViolation[]> => {
         await page.evaluate(AXE_SOURCE);
-        return page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-          return (await axe.run()).violations;
-        });
+        return page.evaluate<AxeViolation[]>('axe.run().then((result) => result.violations)');
       };
       const summary = (violations: AxeViolation[]): string =>
         violations
