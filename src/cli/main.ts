@@ -1,3 +1,4 @@
+/** The `gatehouse` command line: the command tree and its entry point (bin/gatehouse.js, scripts/gatehouse-dev.ts). */
 import { Command, CommanderError } from 'commander';
 import { registerLogin } from './login.js';
 import { registerTokens } from './tokens.js';
