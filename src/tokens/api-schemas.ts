@@ -43,6 +43,10 @@ export const tokenResponseSchema = z.object({
   duration: z.number().int(),
   token_type: z.literal('Bearer'),
   refresh_token: z.string().optional(),
+  /** With a refresh token: seconds until its chain ends (the absolute lifetime; an inactivity timeout may end it sooner). */
+  refresh_token_expires_in: z.number().int().optional(),
+  /** With a refresh token: when its chain ends, ISO 8601. */
+  refresh_expires_at: z.string().optional(),
   client_id: z.string(),
 });
 

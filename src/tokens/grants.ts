@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { authError } from '../auth/challenge.js';
+import type { Clock } from '../clock.js';
 import type { AuditTrail } from '../control/audit.js';
 import { verifyPassword } from '../control/passwords.js';
 import { GatehouseError } from '../errors.js';
@@ -16,6 +17,7 @@ import type { BruteForceGuard } from './brute-force.js';
 import { addressOf, ANONYMOUS_AUDIT_CALLER, userAuditCaller } from './caller.js';
 import type { JwtIssuer } from './issuer.js';
 import type { RefreshFamilies } from './refresh-families.js';
+import type { FamilyFacts } from './refresh-records.js';
 import type { RefreshFailure, RefreshTokens } from './refresh-tokens.js';
 import type { TokenUser, UserDirectory } from './users.js';
 
@@ -24,6 +26,10 @@ export interface TokenAnswer {
   readonly duration: number;
   readonly token_type: 'Bearer';
   readonly refresh_token?: string;
+  /** With a refresh token: seconds until its chain ends (absolute lifetime, capped). */
+  readonly refresh_token_expires_in?: number;
+  /** With a refresh token: the same instant as an ISO 8601 date. */
+  readonly refresh_expires_at?: string;
   readonly client_id: string;
 }
 
@@ -34,6 +40,7 @@ export interface GrantDeps {
   readonly refresh: RefreshTokens;
   readonly families: RefreshFamilies;
   readonly audit: AuditTrail;
+  readonly clock: Clock;
 }
 
 const BAD_CREDENTIALS = 'Invalid username or password.';
@@ -95,6 +102,7 @@ export async function passwordGrant(
   const clientId = body.clientId ?? randomUUID();
   let refreshToken: string | undefined;
   let sessionId: string | undefined;
+  let chain: FamilyFacts | undefined;
   if (body.issueRefreshToken) {
     const issued = await deps.families.issue(user, clientId, {
       lifetimeMs: body.refreshTokenLifetime === undefined ? undefined : body.refreshTokenLifetime * 1000,
@@ -103,6 +111,7 @@ export async function passwordGrant(
     });
     refreshToken = issued.refreshToken;
     sessionId = issued.family.sessionId;
+    chain = issued.family;
     if (issued.replaced)
       await deps.audit.record(
         caller,
@@ -136,7 +145,7 @@ export async function passwordGrant(
     },
     req,
   );
-  return answer(jwt, refreshToken, clientId);
+  return answer(jwt, refreshToken, clientId, refreshExpiry(deps, chain));
 }
 
 export async function refreshGrant(
@@ -195,7 +204,7 @@ export async function refreshGrant(
     },
     req,
   );
-  return answer(jwt, outcome.refreshToken, family.clientId);
+  return answer(jwt, outcome.refreshToken, family.clientId, refreshExpiry(deps, family));
 }
 
 export async function revoke(
@@ -227,16 +236,35 @@ export async function revoke(
   return { revoked: family !== undefined };
 }
 
+/** When a chain ends: its absolute end, capped by the maximum lifetime in force now. */
+function refreshExpiry(deps: GrantDeps, family: FamilyFacts | undefined): RefreshExpiry | undefined {
+  if (!family) return undefined;
+  const cap = deps.users.maximumRefreshLifetimeMs();
+  const end = cap === undefined ? family.expiresAt : Math.min(family.expiresAt, family.createdAt + cap);
+  return { inSec: Math.max(0, Math.round((end - deps.clock.now()) / 1000)), at: new Date(end).toISOString() };
+}
+
+interface RefreshExpiry {
+  readonly inSec: number;
+  readonly at: string;
+}
+
 function answer(
   jwt: { jwt: string; duration: number },
   refreshToken: string | undefined,
   clientId: string,
+  expiry: RefreshExpiry | undefined,
 ): TokenAnswer {
   return {
     jwt: jwt.jwt,
     duration: jwt.duration,
     token_type: 'Bearer',
-    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    ...(refreshToken === undefined
+      ? {}
+      : {
+          refresh_token: refreshToken,
+          ...(expiry ? { refresh_token_expires_in: expiry.inSec, refresh_expires_at: expiry.at } : {}),
+        }),
     client_id: clientId,
   };
 }

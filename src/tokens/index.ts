@@ -107,6 +107,7 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     refresh,
     families,
     audit,
+    clock: ctx.clock,
     callers: new CallerResolver(() => endpointAuthenticator, ctx.principals, guard),
     personal,
     keys,

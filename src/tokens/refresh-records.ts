@@ -129,10 +129,19 @@ export interface FamilyFacts {
   readonly user: string;
   readonly clientId: string;
   readonly sessionId: string;
+  /** When the chain began and its requested absolute end (before the lifetime cap). */
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }
 
 export function facts(family: FamilyRecord): FamilyFacts {
-  return { user: family.user, clientId: family.clientId, sessionId: family.sessionId };
+  return {
+    user: family.user,
+    clientId: family.clientId,
+    sessionId: family.sessionId,
+    createdAt: family.createdAt,
+    expiresAt: family.expiresAt,
+  };
 }
 
 /** Creates a token document of a family; it lives as long as the chain can. */

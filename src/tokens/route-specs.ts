@@ -10,6 +10,7 @@ import {
   tokenRequestSchema,
   tokenResponseSchema,
 } from './api-schemas.js';
+import { PAGE_ROUTES } from './page-routes.js';
 
 const TAGS = ['tokens'] as const;
 const UNAUTHORIZED = { description: 'Missing, malformed, expired or revoked credentials.' };
@@ -26,7 +27,11 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     auth: 'none',
     body: tokenRequestSchema,
     responses: {
-      200: { description: 'A JWT, and a refresh token when asked for.', body: tokenResponseSchema },
+      200: {
+        description:
+          'A JWT, and a refresh token when asked for (with `refresh_token_expires_in` seconds and `refresh_expires_at`: when its chain ends).',
+        body: tokenResponseSchema,
+      },
       401: {
         description: 'Wrong credentials, or a refresh token that is invalid, expired, revoked or reused.',
       },
@@ -128,12 +133,5 @@ export const TOKEN_ROUTES: readonly RouteSpec[] = [
     auth: 'none',
     responses: { 200: { description: 'A JWK Set.', body: jwksSchema } },
   },
-  {
-    method: 'get',
-    path: '/manage_tokens',
-    summary: 'Web page to sign in and manage personal API tokens',
-    tags: TAGS,
-    auth: 'none',
-    responses: { 200: { description: 'An HTML page.' } },
-  },
+  ...PAGE_ROUTES,
 ];

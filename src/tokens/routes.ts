@@ -12,7 +12,7 @@ import {
 } from './api-schemas.js';
 import type { CallerResolver, UserCaller } from './caller.js';
 import { passwordGrant, refreshGrant, revoke, type GrantDeps } from './grants.js';
-import { renderManageTokensPage } from './page.js';
+import { createManageTokensPage } from './page.js';
 import { view, type PersonalTokens } from './personal-tokens.js';
 import type { SigningKeys } from './signing.js';
 import type { TokenUser } from './users.js';
@@ -135,10 +135,7 @@ export function createTokenRouter(deps: TokenRouterDeps): Router {
     res.set({ 'cache-control': 'public, max-age=300' }).json(deps.keys.current().jwks);
   });
 
-  router.get('/manage_tokens', (_req: Request, res: Response) => {
-    const page = renderManageTokensPage();
-    res.status(200).set(page.headers).send(page.html);
-  });
+  router.use(createManageTokensPage(deps));
 
   return router;
 }

@@ -67,10 +67,15 @@ describe('password grant and the gatehouse method', () => {
       'client_id',
       'duration',
       'jwt',
+      'refresh_expires_at',
       'refresh_token',
+      'refresh_token_expires_in',
       'token_type',
     ]);
     assert.equal(answer.duration, 300);
+    const extra = answer as unknown as Record<string, unknown>;
+    assert.equal(extra.refresh_token_expires_in, 30 * 86_400, 'the default 30-day chain');
+    assert.equal(extra.refresh_expires_at, new Date(NOW + 30 * 86_400_000).toISOString());
     assert.equal(answer.token_type, 'Bearer');
     assert.equal(answer.client_id, 'cli');
     assert.match(answer.refresh_token ?? '', /^ghr_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
@@ -100,6 +105,7 @@ describe('password grant and the gatehouse method', () => {
 
     const plain = await login(gh.adminUrl, 'alice', 'alice-password');
     assert.equal(plain.refresh_token, undefined);
+    assert.equal((plain as unknown as Record<string, unknown>).refresh_token_expires_in, undefined);
     assert.match(plain.client_id, /^[0-9a-f-]{36}$/, 'a client id is generated when none is given');
     assert.equal(claimsOf(plain.jwt).sid, undefined, 'no session without a refresh token');
     assert.notEqual(claimsOf(plain.jwt).jti, claims.jti);
