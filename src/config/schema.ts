@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
+import { inboundHeadersSchema } from './schema-data-plane.js';
 import { createStoreSchema } from './schema-store.js';
 import { createTokensSchema } from './schema-tokens.js';
 import type { SecretContext } from './secret-ref.js';
@@ -104,6 +105,8 @@ export const deploymentSchema = z.strictObject({
   retryIdempotent: z.boolean().default(true),
   /** `inherit` the version's authorization settings, or replace them entirely. */
   auth: z.union([z.literal('inherit'), authSettingsSchema]).default('inherit'),
+  /** Inbound headers kept or stripped beyond the defaults (docs/authentication.md, spoofable headers). */
+  headers: inboundHeadersSchema.optional(),
 });
 
 export const groupSchema = z.strictObject({
