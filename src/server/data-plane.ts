@@ -12,10 +12,9 @@ import { limitBodySize } from '../proxy/body-limit.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
 import { proxyWebSocket } from '../proxy/websocket.js';
-import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
-import { normalizeHost } from '../routing/router.js';
 import { Exchange } from './exchange.js';
 import { requestIdFor } from './request-id.js';
+import { routeRequest, upstreamPath, type Routed } from './route-request.js';
 import { sendError, sendErrorOnSocket } from './respond.js';
 
 export interface DataPlaneServices {
@@ -38,18 +37,6 @@ function bodyShape(req: IncomingMessage): BodyShape {
   const length = req.headers['content-length'];
   if (length === undefined || length === '0') return { kind: 'none' };
   return { kind: 'length', bytes: Number(length) };
-}
-
-function stripBasePath(path: string, basePath: string): string {
-  if (basePath === '/') return path;
-  const rest = path.slice(basePath.length);
-  return rest === '' ? '/' : rest;
-}
-
-interface Routed {
-  readonly plan: RuntimePlan;
-  readonly deployment: CompiledDeployment;
-  readonly target: RequestTarget;
 }
 
 /**
@@ -110,7 +97,7 @@ export class DataPlane {
         });
     });
 
-    const routed = this.route(plan, req);
+    const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       this.reject(res, routed, requestId, req);
       return;
@@ -151,7 +138,7 @@ export class DataPlane {
     const requestId = requestIdFor(req.headers['x-request-id']);
     socket.on('error', () => socket.destroy());
     const plan = this.services.plans.current;
-    const routed = this.route(plan, req);
+    const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       sendErrorOnSocket(socket, routed, requestId);
       return;
@@ -170,7 +157,7 @@ export class DataPlane {
       socket.once('close', () => this.upgradedSockets.delete(socket));
       proxyWebSocket(req, socket, head, {
         target: node.url,
-        path: this.upstreamPath(routed),
+        path: upstreamPath(routed),
         headers,
         onError: () => sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId),
       });
@@ -199,26 +186,6 @@ export class DataPlane {
     else admit(admission);
   };
 
-  private route(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
-    if (!plan) return new GatehouseError('unavailable');
-    const target = parseRequestTarget(req.url ?? '');
-    if (!target)
-      return new GatehouseError(
-        'bad_request',
-        'The request path is malformed or tries to leave its base path.',
-      );
-    const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
-    const match = plan.router.match(host, target.path);
-    if (match === null)
-      return new GatehouseError(
-        'bad_request',
-        'A path segment with ";" parameters is ambiguous here; send the path without them.',
-      );
-    if (!match) return new GatehouseError('no_deployment');
-    if (!match.value.enabled) return new GatehouseError('deployment_disabled');
-    return { plan, deployment: match.value, target };
-  }
-
   private reject(res: ServerResponse, error: GatehouseError, requestId: string, req: IncomingMessage): void {
     this.services.metrics.errorResponses.labels(error.code).inc();
     sendError(res, error, requestId, bodyShape(req).kind !== 'none' && !req.complete);
@@ -233,13 +200,6 @@ export class DataPlane {
       trusted: plan.proxyTrust(peerAddress),
       requestId,
     };
-  }
-
-  private upstreamPath(routed: Routed): string {
-    const path = routed.deployment.stripPrefix
-      ? stripBasePath(routed.target.path, routed.deployment.basePath)
-      : routed.target.path;
-    return path + routed.target.query;
   }
 
   private forward(
@@ -270,7 +230,7 @@ export class DataPlane {
       deployment,
       {
         method: req.method ?? 'GET',
-        path: this.upstreamPath(routed),
+        path: upstreamPath(routed),
         headers,
         body,
         responseTimeoutMs: deployment.timeouts.responseMs,

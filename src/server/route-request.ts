@@ -1,0 +1,50 @@
+/**
+ * The routing decision of the data plane, before any credential is looked at: a sane
+ * request target, a host, a deployment by host and longest base-path prefix, and that
+ * deployment enabled. Every refusal is a GatehouseError value; nothing is forwarded.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { CompiledDeployment, RuntimePlan } from '../config/plan.js';
+import { GatehouseError } from '../errors.js';
+import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
+import { normalizeHost } from '../routing/router.js';
+
+export interface Routed {
+  readonly plan: RuntimePlan;
+  readonly deployment: CompiledDeployment;
+  readonly target: RequestTarget;
+}
+
+export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
+  if (!plan) return new GatehouseError('unavailable');
+  const target = parseRequestTarget(req.url ?? '');
+  if (!target)
+    return new GatehouseError(
+      'bad_request',
+      'The request path is malformed or tries to leave its base path.',
+    );
+  const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
+  const match = plan.router.match(host, target.path);
+  if (match === null)
+    return new GatehouseError(
+      'bad_request',
+      'A path segment with ";" parameters is ambiguous here; send the path without them.',
+    );
+  if (!match) return new GatehouseError('no_deployment');
+  if (!match.value.enabled) return new GatehouseError('deployment_disabled');
+  return { plan, deployment: match.value, target };
+}
+
+function stripBasePath(path: string, basePath: string): string {
+  if (basePath === '/') return path;
+  const rest = path.slice(basePath.length);
+  return rest === '' ? '/' : rest;
+}
+
+/** Path and query as the upstream receives them. */
+export function upstreamPath(routed: Routed): string {
+  const path = routed.deployment.stripPrefix
+    ? stripBasePath(routed.target.path, routed.deployment.basePath)
+    : routed.target.path;
+  return path + routed.target.query;
+}
