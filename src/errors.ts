@@ -53,7 +53,7 @@ export const ERROR_CATALOGUE = {
   },
   method_not_allowed: {
     status: 405,
-    plane: 'control',
+    plane: 'both',
     message: 'This method is not allowed on this resource.',
   },
   conflict: {

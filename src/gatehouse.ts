@@ -228,6 +228,7 @@ export class Gatehouse {
       this.dataPlane.handleRequest,
     );
     this.dataServer.on('upgrade', this.dataPlane.handleUpgrade);
+    this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.dataServer.on('clientError', handleClientError);
     const admin = createAdminApp({
       readiness: { notReadyReason: () => this.notReadyReason() },

@@ -15,6 +15,7 @@ import { compileProxyTrust } from '../proxy/forwarded.js';
 import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
 import { defaultBasePath } from './references.js';
@@ -101,6 +102,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         basePath: d.basePath ?? defaultBasePath(d.service),
         stripPrefix: d.stripPrefix,
         retryIdempotent: d.retryIdempotent,
+        methods: compileMethodPolicy(d.allowedMethods),
         timeouts,
         maxBodyBytes: d.maxBodyBytes ?? config.server.dataPlane.maxBodyBytes,
         pool,

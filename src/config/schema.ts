@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
-import { inboundHeadersSchema } from './schema-data-plane.js';
+import { allowedMethodsSchema, inboundHeadersSchema } from './schema-data-plane.js';
 import { createStoreSchema } from './schema-store.js';
 import { createTokensSchema } from './schema-tokens.js';
 import type { SecretContext } from './secret-ref.js';
@@ -107,6 +107,8 @@ export const deploymentSchema = z.strictObject({
   auth: z.union([z.literal('inherit'), authSettingsSchema]).default('inherit'),
   /** Inbound headers kept or stripped beyond the defaults (docs/authentication.md, spoofable headers). */
   headers: inboundHeadersSchema.optional(),
+  /** Methods served (405 method_not_allowed with Allow for others); default: all but TRACE and CONNECT. */
+  allowedMethods: allowedMethodsSchema.optional(),
 });
 
 export const groupSchema = z.strictObject({

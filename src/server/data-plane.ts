@@ -12,9 +12,10 @@ import { limitBodySize } from '../proxy/body-limit.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
 import { proxyWebSocket } from '../proxy/websocket.js';
+import { DEFAULT_METHOD_POLICY } from '../routing/allowed-methods.js';
 import { Exchange } from './exchange.js';
 import { requestIdFor } from './request-id.js';
-import { routeRequest, upstreamPath, type Routed } from './route-request.js';
+import { methodNotAllowed, routeRequest, upstreamPath, type Routed } from './route-request.js';
 import { sendError, sendErrorOnSocket } from './respond.js';
 
 export interface DataPlaneServices {
@@ -184,6 +185,25 @@ export class DataPlane {
         sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId),
       );
     else admit(admission);
+  };
+
+  /**
+   * CONNECT, which Node hands over apart from requests: Gatehouse never tunnels, so it is
+   * 405 everywhere, with the matched deployment's `Allow` (origin-form target) or the
+   * default one (the usual authority-form `host:port` names no deployment). The socket
+   * is then closed.
+   */
+  readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    socket.on('error', () => socket.destroy());
+    const routed = routeRequest(this.services.plans.current, req);
+    const error =
+      routed instanceof GatehouseError && routed.code === 'method_not_allowed'
+        ? routed
+        : methodNotAllowed('CONNECT', DEFAULT_METHOD_POLICY);
+    this.services.metrics.errorResponses.labels(error.code).inc();
+    this.unmatched.countRequest('CONNECT', error.status);
+    sendErrorOnSocket(socket, error, requestId);
   };
 
   private reject(res: ServerResponse, error: GatehouseError, requestId: string, req: IncomingMessage): void {

@@ -1,11 +1,12 @@
 /**
  * The routing decision of the data plane, before any credential is looked at: a sane
  * request target, a host, a deployment by host and longest base-path prefix, and that
- * deployment enabled. Every refusal is a GatehouseError value; nothing is forwarded.
+ * deployment enabled and serving the method. Every refusal is a GatehouseError value; nothing is forwarded.
  */
 import type { IncomingMessage } from 'node:http';
 import type { CompiledDeployment, RuntimePlan } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
+import type { MethodPolicy } from '../routing/allowed-methods.js';
 import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
 import { normalizeHost } from '../routing/router.js';
 
@@ -31,8 +32,17 @@ export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage
       'A path segment with ";" parameters is ambiguous here; send the path without them.',
     );
   if (!match) return new GatehouseError('no_deployment');
-  if (!match.value.enabled) return new GatehouseError('deployment_disabled');
-  return { plan, deployment: match.value, target };
+  const deployment = match.value;
+  if (!deployment.enabled) return new GatehouseError('deployment_disabled');
+  // Before authentication, like nginx and Envoy: the answer reveals only the route's methods.
+  if (!deployment.methods.allows(req.method ?? '')) return methodNotAllowed(req.method, deployment.methods);
+  return { plan, deployment, target };
+}
+
+export function methodNotAllowed(method: string | undefined, policy: MethodPolicy): GatehouseError {
+  return new GatehouseError('method_not_allowed', `The ${method ?? ''} method is not allowed here.`, {
+    headers: policy.allowHeaders,
+  });
 }
 
 function stripBasePath(path: string, basePath: string): string {
