@@ -1,6 +1,6 @@
 /**
  * The routing decision of the data plane, before any credential is looked at: a sane
- * request target, a host, a deployment by host and longest base-path prefix, and that
+ * request target (origin-form only, so no second host in an absolute URI), one Host, a deployment by host and longest base-path prefix, and that
  * deployment enabled and serving the method. Every refusal is a GatehouseError value; nothing is forwarded.
  */
 import type { IncomingMessage } from 'node:http';
@@ -24,6 +24,9 @@ export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage
       'bad_request',
       'The request path is malformed or tries to leave its base path.',
     );
+  // Node keeps the first of two Host headers; an upstream or a cache may read the other.
+  if (hasSeveralHosts(req.rawHeaders))
+    return new GatehouseError('bad_request', 'The request has more than one Host header.');
   const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
   const match = plan.router.match(host, target.path);
   if (match === null)
@@ -37,6 +40,19 @@ export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage
   // Before authentication, like nginx and Envoy: the answer reveals only the route's methods.
   if (!deployment.methods.allows(req.method ?? '')) return methodNotAllowed(req.method, deployment.methods);
   return { plan, deployment, target };
+}
+
+/** More than one Host field line (RFC 9112 3.2: 400). Compares lengths first: no name is lower-cased. */
+function hasSeveralHosts(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
 }
 
 export function methodNotAllowed(method: string | undefined, policy: MethodPolicy): GatehouseError {
