@@ -56,6 +56,11 @@ export const ERROR_CATALOGUE = {
     plane: 'both',
     message: 'This method is not allowed on this resource.',
   },
+  request_timeout: {
+    status: 408,
+    plane: 'data',
+    message: 'The request was not received in time.',
+  },
   conflict: {
     status: 409,
     plane: 'control',

@@ -224,9 +224,18 @@ export class Gatehouse {
     const config = this.applier.fileConfig;
     const dp = config.server.dataPlane;
     this.dataServer = createServer(
-      { keepAliveTimeout: dp.keepAliveTimeoutMs, headersTimeout: dp.headersTimeoutMs, requestTimeout: 0 },
+      {
+        keepAliveTimeout: dp.keepAliveTimeoutMs,
+        headersTimeout: dp.headersTimeoutMs,
+        // Request bodies have per-deployment deadlines (requestTimeoutMs) in the data plane.
+        requestTimeout: 0,
+        // Node checks headersTimeout on this sweep (default every 30 s, so a slow client
+        // kept its socket up to 30 s longer): one timer per server, every second at most.
+        connectionsCheckingInterval: Math.min(1_000, dp.headersTimeoutMs),
+      },
       this.dataPlane.handleRequest,
     );
+    this.dataServer.on('checkContinue', this.dataPlane.handleCheckContinue);
     this.dataServer.on('upgrade', this.dataPlane.handleUpgrade);
     this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.dataServer.on('clientError', handleClientError);

@@ -105,6 +105,8 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         methods: compileMethodPolicy(d.allowedMethods),
         timeouts,
         maxBodyBytes: d.maxBodyBytes ?? config.server.dataPlane.maxBodyBytes,
+        requestTimeoutMs: d.requestTimeoutMs ?? config.server.dataPlane.requestTimeoutMs,
+        bodyBufferBytes: d.bodyBufferBytes ?? config.server.dataPlane.bodyBufferBytes,
         pool,
         gate,
         headerPolicy,

@@ -29,6 +29,10 @@ export interface CompiledDeployment {
   readonly methods: MethodPolicy;
   readonly timeouts: EffectiveTimeouts;
   readonly maxBodyBytes: number;
+  /** Longest time the request body may take to arrive (0 = none). */
+  readonly requestTimeoutMs: number;
+  /** Body bytes received before the upstream request is opened (0 = at once). */
+  readonly bodyBufferBytes: number;
   readonly pool: UpstreamPool;
   readonly gate: Gate;
   readonly headerPolicy: UpstreamHeaderPolicy;
