@@ -44,8 +44,10 @@ export class RequestBody {
     source.on('end', this.onEnd);
     source.on('error', this.onSourceError);
     source.on('close', this.onSourceClose);
-    // The upstream request ended (done or aborted): nothing more to feed.
-    this.stream.on('close', this.detach);
+    // The upstream request is done with the body (read it all, or stopped early): the rest
+    // of the client's body, if any, is read and dropped, as Node does for unread bodies,
+    // so the connection can carry the next request (the request deadline still applies).
+    this.stream.on('close', this.drainRest);
     // Its errors are the upstream request's to handle; one raised before (or after) it
     // reads the stream must not become an uncaught exception.
     this.stream.on('error', ignore);
@@ -110,6 +112,13 @@ export class RequestBody {
     if (!this.detached) this.fail(new ClientGoneError('client closed the request'));
   };
 
+  private readonly drainRest = (): void => {
+    if (this.detached) return;
+    this.detach();
+    this.source.resume();
+  };
+
+  /** Stops feeding the stream; the client's request is left paused (unread) unless drained. */
   private readonly detach = (): void => {
     if (this.detached) return;
     this.detached = true;
