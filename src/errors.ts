@@ -53,8 +53,13 @@ export const ERROR_CATALOGUE = {
   },
   method_not_allowed: {
     status: 405,
-    plane: 'control',
+    plane: 'both',
     message: 'This method is not allowed on this resource.',
+  },
+  request_timeout: {
+    status: 408,
+    plane: 'data',
+    message: 'The request was not received in time.',
   },
   conflict: {
     status: 409,

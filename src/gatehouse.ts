@@ -227,10 +227,21 @@ export class Gatehouse {
     const config = this.applier.fileConfig;
     const dp = config.server.dataPlane;
     this.dataServer = createServer(
-      { keepAliveTimeout: dp.keepAliveTimeoutMs, headersTimeout: dp.headersTimeoutMs, requestTimeout: 0 },
+      {
+        keepAliveTimeout: dp.keepAliveTimeoutMs,
+        headersTimeout: dp.headersTimeoutMs,
+        // Request bodies have per-deployment deadlines (requestTimeoutMs) in the data plane.
+        requestTimeout: 0,
+        // Node checks headersTimeout on this sweep (default every 30 s, so a slow client
+        // kept its socket up to 30 s longer). One timer per server; twice a second keeps
+        // the timeout within half a second (it fired up to a whole interval late at 1 s).
+        connectionsCheckingInterval: Math.min(500, Math.ceil(dp.headersTimeoutMs / 2)),
+      },
       this.dataPlane.handleRequest,
     );
+    this.dataServer.on('checkContinue', this.dataPlane.handleCheckContinue);
     this.dataServer.on('upgrade', this.dataPlane.handleUpgrade);
+    this.dataServer.on('connect', this.dataPlane.handleConnect);
     this.dataServer.on('clientError', handleClientError);
     const admin = createAdminApp({
       readiness: { notReadyReason: () => this.notReadyReason() },

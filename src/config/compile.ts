@@ -7,11 +7,15 @@ import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { VerifierHandle, VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { authSettingsSchema } from './schema-auth.js';
+import type { Gate } from '../auth/types.js';
+import { authSettingsSchema, type AuthSettingsConfig } from './schema-auth.js';
 import { compileGate } from '../pipeline/compile-gate.js';
 import { MethodRegistry } from '../pipeline/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
+import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
+import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
 import { defaultBasePath } from './references.js';
@@ -87,11 +91,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       const timeouts = effectiveTimeouts(infra.timeouts, d.timeouts);
       const { key, pool } = ctx.pools.acquire(infra, timeouts.connectMs);
       poolKeys.push(key);
-      const removed = new Set<string>([...IDENTITY_HEADER_NAMES, ...gate.identityHeaderNames]);
-      if (!auth.forwardAuthorization) removed.add('authorization');
-      // The API key is a credential like Authorization: it never reaches the upstream.
-      if (auth.methods.includes('apiKeys') && auth.apiKeys && auth.apiKeys.header !== false)
-        removed.add(auth.apiKeys.header.toLowerCase());
+      const headerPolicy = compileHeaderPolicy(d, auth, gate);
       deployments.set(d.id, {
         id: d.id,
         serviceId: d.service,
@@ -102,11 +102,14 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         basePath: d.basePath ?? defaultBasePath(d.service),
         stripPrefix: d.stripPrefix,
         retryIdempotent: d.retryIdempotent,
+        methods: compileMethodPolicy(d.allowedMethods),
         timeouts,
         maxBodyBytes: d.maxBodyBytes ?? config.server.dataPlane.maxBodyBytes,
+        requestTimeoutMs: d.requestTimeoutMs ?? config.server.dataPlane.requestTimeoutMs,
+        bodyBufferBytes: d.bodyBufferBytes ?? config.server.dataPlane.bodyBufferBytes,
         pool,
         gate,
-        headerPolicy: { removed, preserveHost: d.preserveHost },
+        headerPolicy,
         metrics: ctx.metrics.forDeployment(d.id),
       });
     }
@@ -130,6 +133,32 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     for (const key of verifierKeys) ctx.verifiers.release(key);
     throw err;
   }
+}
+
+/**
+ * What of the client's headers reaches the upstream. Always removed (a deployment cannot
+ * keep them): the identity headers and mapped claim headers, Authorization unless
+ * forwarded, the API-key header, and look-alikes of the headers the proxy sets itself.
+ * Removed by default, unless kept: other proxies' identity and override headers.
+ */
+function compileHeaderPolicy(
+  d: DeploymentConfig,
+  auth: AuthSettingsConfig,
+  gate: Gate,
+): UpstreamHeaderPolicy {
+  const always = new Set<string>([...IDENTITY_HEADER_NAMES, ...gate.identityHeaderNames, ...SET_BY_PROXY]);
+  if (!auth.forwardAuthorization) always.add('authorization');
+  // The API key is a credential like Authorization: it never reaches the upstream.
+  if (auth.methods.includes('apiKeys') && auth.apiKeys && auth.apiKeys.header !== false)
+    always.add(auth.apiKeys.header.toLowerCase());
+  return {
+    inbound: compileInboundHeaderFilter({
+      always,
+      keep: d.headers?.keepInbound ?? [],
+      strip: d.headers?.stripInbound ?? [],
+    }),
+    preserveHost: d.preserveHost,
+  };
 }
 
 /**

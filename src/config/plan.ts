@@ -4,6 +4,7 @@ import type { DeploymentMetrics } from '../observability/metrics.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
+import type { MethodPolicy } from '../routing/allowed-methods.js';
 import type { Router } from '../routing/router.js';
 import type { GatehouseConfig } from './schema.js';
 
@@ -24,8 +25,14 @@ export interface CompiledDeployment {
   readonly basePath: string;
   readonly stripPrefix: boolean;
   readonly retryIdempotent: boolean;
+  /** Methods served; others get 405 with `Allow`. */
+  readonly methods: MethodPolicy;
   readonly timeouts: EffectiveTimeouts;
   readonly maxBodyBytes: number;
+  /** Longest time the request body may take to arrive (0 = none). */
+  readonly requestTimeoutMs: number;
+  /** Body bytes received before the upstream request is opened (0 = at once). */
+  readonly bodyBufferBytes: number;
   readonly pool: UpstreamPool;
   readonly gate: Gate;
   readonly headerPolicy: UpstreamHeaderPolicy;

@@ -195,6 +195,21 @@ export type JwksProviderConfig = Extract<ProviderConfig, { type: 'jwks' }>;
 export const AUTH_METHODS = ['public', 'apiKeys', 'jwt', 'gatehouse', 'mtls'] as const;
 export type AuthMethodName = (typeof AUTH_METHODS)[number];
 
+/** RFC 6749 scope-token: printable ASCII without space, `"` and `\`. */
+const scopeTokenSchema = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (RFC 6749)');
+
+/**
+ * A group an API key's caller holds: forwarded in X-Auth-Groups, so it may not carry
+ * control characters or surrounding whitespace (an upstream would read another name).
+ */
+const groupNameSchema = z
+  .string()
+  .min(1)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  .refine((g) => g.trim() === g && !/[\x00-\x1f\x7f-\x9f]/.test(g), {
+    message: 'must not contain control characters or leading/trailing whitespace',
+  });
+
 const apiKeySchema = z.strictObject({
   id: idSchema,
   label: z.string().max(200).optional(),
@@ -204,8 +219,8 @@ const apiKeySchema = z.strictObject({
     .transform((h) => h.toLowerCase())
     .pipe(z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 hex digits')),
   /** Scopes and groups the key's caller holds, for deployments that require some. */
-  scopes: z.array(z.string().min(1)).default([]),
-  groups: z.array(z.string().min(1)).default([]),
+  scopes: z.array(scopeTokenSchema).default([]),
+  groups: z.array(groupNameSchema).default([]),
 });
 
 const apiKeysSettingsSchema = z.strictObject({
@@ -230,9 +245,7 @@ const requirementSchema = z
       })
       .default({ anyOf: [], allOf: [] }),
     /** Every listed scope must be granted (wildcards in granted scopes: `resource:*`, `*`). */
-    scopes: z
-      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (RFC 6749)'))
-      .default([]),
+    scopes: z.array(scopeTokenSchema).default([]),
   })
   .default({ groups: { anyOf: [], allOf: [] }, scopes: [] });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSettingsSchema, createProviderSchema } from './schema-auth.js';
 import { basePathSchema, hostSchema, idSchema, trustProxySchema } from './schema-common.js';
 import { infrastructureSchema, timeoutsOverrideSchema } from './schema-upstream.js';
+import { allowedMethodsSchema, inboundHeadersSchema } from './schema-data-plane.js';
 import { createStoreSchema } from './schema-store.js';
 import { createTokensSchema } from './schema-tokens.js';
 import type { SecretContext } from './secret-ref.js';
@@ -24,8 +25,17 @@ const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
     .default(10 * MiB),
   /** Idle time before a client keep-alive connection is closed. */
   keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(65_000),
-  /** Longest time a client may take to send its request headers. */
+  /** Longest time a client may take to send its request headers (enforced within a second). */
   headersTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /** Longest time a request body may take to arrive, from the request head (408); 0 = none. A deployment may set its own. */
+  requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(60_000),
+  /** Body bytes received before the upstream request is opened (bodies up to this size are sent whole); 0 = stream at once. */
+  bodyBufferBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(16 * MiB)
+    .default(64 * 1024),
 });
 
 const serverSchema = z.strictObject({
@@ -100,10 +110,23 @@ export const deploymentSchema = z.strictObject({
   preserveHost: z.boolean().default(false),
   timeouts: timeoutsOverrideSchema.optional(),
   maxBodyBytes: z.number().int().min(0).optional(),
+  /** Overrides server.dataPlane.requestTimeoutMs (0 = none, e.g. for long streaming uploads). */
+  requestTimeoutMs: z.number().int().min(0).max(86_400_000).optional(),
+  /** Overrides server.dataPlane.bodyBufferBytes (0 = stream request bodies at once). */
+  bodyBufferBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(16 * MiB)
+    .optional(),
   /** Retry an idempotent request without body once on another node after a connection failure. */
   retryIdempotent: z.boolean().default(true),
   /** `inherit` the version's authorization settings, or replace them entirely. */
   auth: z.union([z.literal('inherit'), authSettingsSchema]).default('inherit'),
+  /** Inbound headers kept or stripped beyond the defaults (docs/authentication.md, spoofable headers). */
+  headers: inboundHeadersSchema.optional(),
+  /** Methods served (405 method_not_allowed with Allow for others); default: all but TRACE and CONNECT. */
+  allowedMethods: allowedMethodsSchema.optional(),
 });
 
 export const groupSchema = z.strictObject({

@@ -14,20 +14,46 @@ export const IDENTITY_HEADER_NAMES = [
  * control characters (CR, LF, NUL...) become spaces, and anything outside printable
  * ASCII is percent-encoded as UTF-8, with "%" itself written %25 so the encoding is
  * unambiguous (an upstream decodes with decodeURIComponent). Plain ASCII values, the
- * usual case, pass through unchanged.
+ * usual case, pass through unchanged. For single values (subject, key id, string claims).
  */
 export function sanitizeHeaderValue(value: string): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const spaced = value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim();
-  return /[^\x20-\x24\x26-\x7e]/.test(spaced)
-    ? spaced.replace(/[^\x20-\x24\x26-\x7e]+/g, encodeURIComponent)
-    : spaced;
+  return /[^\x20-\x24\x26-\x7e]/.test(spaced) ? spaced.replace(/[^\x20-\x24\x26-\x7e]+/g, encodeRun) : spaced;
+}
+
+/** Bytes a list element keeps as they are: printable ASCII except space, "%" and ",". */
+const LIST_ELEMENT_UNSAFE = /[^\x21-\x24\x26-\x2b\x2d-\x7e]/;
+const LIST_ELEMENT_UNSAFE_RUNS = /[^\x21-\x24\x26-\x2b\x2d-\x7e]+/g;
+
+/**
+ * One element of X-Auth-Groups / X-Auth-Scopes (and of array claims): every byte outside
+ * printable ASCII, and space, "%" and ",", is percent-encoded as UTF-8. The encoding is
+ * total and reversible: splitting the header on "," and percent-decoding each part
+ * (decodeURIComponent) gives back exactly the list, e.g. ["users,admins", "ops"] →
+ * `users%2Cadmins,ops`.
+ */
+export function encodeListElement(value: string): string {
+  return LIST_ELEMENT_UNSAFE.test(value) ? value.replace(LIST_ELEMENT_UNSAFE_RUNS, encodeRun) : value;
+}
+
+/** encodeURIComponent that cannot throw: a lone surrogate becomes U+FFFD first. */
+function encodeRun(run: string): string {
+  try {
+    return encodeURIComponent(run);
+  } catch {
+    return encodeURIComponent(run.replace(/[\uD800-\uDFFF]/g, '\uFFFD'));
+  }
 }
 
 function joined(values: Iterable<string>): string {
   let out = '';
-  for (const value of values) out = out === '' ? value : `${out},${value}`;
-  return sanitizeHeaderValue(out);
+  let first = true;
+  for (const value of values) {
+    out = first ? encodeListElement(value) : `${out},${encodeListElement(value)}`;
+    first = false;
+  }
+  return out;
 }
 
 /** The standard identity headers for an identity, as a flat [name, value, ...] list. */

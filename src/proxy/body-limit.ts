@@ -1,30 +1,11 @@
-import { Transform, type Readable } from 'node:stream';
-
+/**
+ * The error a request body fails with past the deployment's size limit (chunked bodies,
+ * counted by src/proxy/request-body.ts; a Content-Length over the limit is refused
+ * before any byte is read). The forwarder turns it into 413 body_too_large.
+ */
 export class BodyTooLargeError extends Error {
   readonly code = 'GATEHOUSE_BODY_TOO_LARGE';
   constructor(readonly limit: number) {
     super(`request body exceeds ${limit} bytes`);
   }
-}
-
-/**
- * Streams `source` through a byte counter that fails with BodyTooLargeError past `limit`.
- * Used only for bodies of unknown length (chunked); a Content-Length above the limit is
- * refused before any byte is read. The source is unpiped, not destroyed, on overflow so
- * that a 413 can still be written on the client connection.
- */
-export function limitBodySize(source: Readable, limit: number): Readable {
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > limit) {
-        source.unpipe(counter);
-        callback(new BodyTooLargeError(limit));
-      } else callback(null, chunk);
-    },
-  });
-  source.on('error', (err) => counter.destroy(err));
-  source.pipe(counter);
-  return counter;
 }

@@ -1,17 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { connectionListedNames, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 import { forwardingHeaders, type ForwardingFacts, type InboundForwarding } from './forwarded.js';
+import type { InboundHeaderFilter } from './inbound-header-filter.js';
 
 /** Per-deployment choices about what reaches the upstream, compiled once. */
 export interface UpstreamHeaderPolicy {
-  /** Lower-case names never passed through from the client (identity headers, Authorization unless forwarded). */
-  readonly removed: ReadonlySet<string>;
+  /**
+   * Client headers never passed through: identity headers, Authorization unless forwarded,
+   * the API-key header, other proxies' identity and override headers, and look-alikes of
+   * all of these (`X_Auth_Subject`).
+   */
+  readonly inbound: InboundHeaderFilter;
   /** Send the client's Host header instead of the node's. */
   readonly preserveHost: boolean;
 }
 
-/** Headers the proxy always sets itself, so a client's copy is dropped. */
-const SET_BY_PROXY: ReadonlySet<string> = new Set([
+/** Headers the proxy always sets itself, so a client's copy is dropped (look-alikes by the policy). */
+export const SET_BY_PROXY: ReadonlySet<string> = new Set([
   'host',
   'x-forwarded-for',
   'x-forwarded-proto',
@@ -51,7 +56,7 @@ export function buildUpstreamHeaders(
         collectInbound((inbound ??= emptyInbound()), name, value);
       continue;
     }
-    if (policy.removed.has(name)) continue;
+    if (policy.inbound.removes(name)) continue;
     if (typeof value === 'string') out.push(name, value);
     else for (const item of value) out.push(name, item);
   }

@@ -10,7 +10,11 @@
  * - runs of "/" are merged into one;
  * - refused outright (400): backslashes, encoded "/" or "\" (%2F, %5C), encoded
  *   control characters (%00-%1F, %7F), malformed escapes, a "#", and dot segments
- *   with path parameters ("..;x", ".;") which Servlet containers resolve as ".."/".".
+ *   with path parameters ("..;x", ".;") which Servlet containers resolve as ".."/".";
+ * - refused too: those same characters and "." double-encoded ("%252e", "%252f",
+ *   "%255c", "%2500", any case, also with more "25"s): an upstream or a second proxy
+ *   that decodes once more would see "..", "/" or a control character Gatehouse never
+ *   saw, and could climb into another deployment's prefix.
  */
 
 export type NormalizedPath = string | null;
@@ -84,11 +88,18 @@ function isDotSegmentWithParameters(segment: string): boolean {
  * Normalises the path part of an origin-form request target (no query).
  * Returns null when the path must be refused with 400.
  */
+/**
+ * "%25" (an escaped "%"), possibly escaped again, then the hex of ".", "/", "\" or a
+ * control character. Tested on the decoded path, so "%25%32%65" (decoded to "%252e") counts.
+ */
+const MULTIPLY_ENCODED = /%25(?:25)*(?:2e|2f|5c|[01][0-9a-f]|7f)/i;
+
 export function normalizePath(path: string): NormalizedPath {
   if (path.charCodeAt(0) !== 47) return null;
   if (isAlreadyNormal(path)) return path;
   const decoded = decodeEscapes(path);
   if (decoded === null) return null;
+  if (decoded.includes('%25') && MULTIPLY_ENCODED.test(decoded)) return null;
   const segments = decoded.split('/');
   const output: string[] = [];
   const last = segments.length - 1;

@@ -12,11 +12,14 @@ export function handleClientError(err: Error & { code?: string }, socket: Duplex
     socket.destroy();
     return;
   }
-  const message =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? 'The request headers are too large.'
-      : err.code === 'HPE_HEADERS_TIMEOUT' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'The request headers were not received in time.'
-        : 'The HTTP request is malformed.';
-  sendErrorOnSocket(socket, new GatehouseError('bad_request', message), randomUUID());
+  const error =
+    err.code === 'HPE_HEADERS_TIMEOUT' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new GatehouseError('request_timeout', 'The request headers were not received in time.')
+      : new GatehouseError(
+          'bad_request',
+          err.code === 'HPE_HEADER_OVERFLOW'
+            ? 'The request headers are too large.'
+            : 'The HTTP request is malformed.',
+        );
+  sendErrorOnSocket(socket, error, randomUUID());
 }

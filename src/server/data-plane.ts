@@ -8,14 +8,14 @@ import { GatehouseError } from '../errors.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { DeploymentMetrics, GatehouseMetrics } from '../observability/metrics.js';
-import { limitBodySize } from '../proxy/body-limit.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
 import { proxyWebSocket } from '../proxy/websocket.js';
-import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
-import { normalizeHost } from '../routing/router.js';
-import { Exchange } from './exchange.js';
+import { DEFAULT_METHOD_POLICY } from '../routing/allowed-methods.js';
+import { bodyShape, Forwarding, type ForwardingContext } from './forwarding.js';
+import { RequestDeadlines } from './request-deadlines.js';
 import { requestIdFor } from './request-id.js';
+import { methodNotAllowed, routeRequest, upstreamPath, type Routed } from './route-request.js';
 import { sendError, sendErrorOnSocket } from './respond.js';
 
 export interface DataPlaneServices {
@@ -30,28 +30,6 @@ export interface DataPlaneServices {
   accessLog(): AccessLog | undefined;
 }
 
-/** What the client said about its body: none, a length, or chunked (unknown length). */
-type BodyShape = { kind: 'none' } | { kind: 'length'; bytes: number } | { kind: 'chunked' };
-
-function bodyShape(req: IncomingMessage): BodyShape {
-  if (req.headers['transfer-encoding'] !== undefined) return { kind: 'chunked' };
-  const length = req.headers['content-length'];
-  if (length === undefined || length === '0') return { kind: 'none' };
-  return { kind: 'length', bytes: Number(length) };
-}
-
-function stripBasePath(path: string, basePath: string): string {
-  if (basePath === '/') return path;
-  const rest = path.slice(basePath.length);
-  return rest === '' ? '/' : rest;
-}
-
-interface Routed {
-  readonly plan: RuntimePlan;
-  readonly deployment: CompiledDeployment;
-  readonly target: RequestTarget;
-}
-
 /**
  * The data plane: a plain node:http handler over the current plan. Route, admit
  * (authenticate + authorize, synchronously when the gate can), then forward. Nothing
@@ -61,13 +39,32 @@ export class DataPlane {
   inFlight = 0;
   private readonly unmatched: DeploymentMetrics;
   readonly upgradedSockets = new Set<Duplex>();
+  private readonly forwardingContext: ForwardingContext;
 
   constructor(private readonly services: DataPlaneServices) {
     this.unmatched = services.metrics.forDeployment('(none)');
+    const deadlines = new RequestDeadlines((err) =>
+      services.logger.error({ err }, 'request deadline handling failed unexpectedly'),
+    );
+    this.forwardingContext = { services, deadlines, reject: this.reject };
     services.metrics.setInFlightSource(() => this.inFlight);
   }
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.serve(req, res, false);
+  };
+
+  /**
+   * A request with `Expect: 100-continue` (Node's checkContinue event): served like any
+   * other, and `100 Continue` is written only once it has been routed, admitted and its
+   * declared length checked. A refused client gets its final answer without a 100, and
+   * the connection is closed since its body was never read (RFC 9110 10.1.1).
+   */
+  readonly handleCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    this.serve(req, res, true);
+  };
+
+  private serve(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
     const startedAt = performance.now();
     const services = this.services;
     const requestId = requestIdFor(req.headers['x-request-id']);
@@ -81,11 +78,12 @@ export class DataPlane {
     // Both are set further down and read by the close listener registered first.
     // eslint-disable-next-line prefer-const
     let deployment: CompiledDeployment | undefined;
-    let exchange: Exchange | undefined;
+    let forwarding: Forwarding | undefined;
     // 'close' fires exactly once; `on` avoids the wrapper `once` allocates per request.
     res.on('close', () => {
       const completed = res.writableFinished;
-      if (!completed) exchange?.cancel();
+      if (!completed) forwarding?.cancel();
+      const exchange = forwarding?.exchange;
       const status = completed ? res.statusCode : 499;
       const metrics = deployment?.metrics ?? this.unmatched;
       const seconds = (performance.now() - startedAt) / 1000;
@@ -110,7 +108,7 @@ export class DataPlane {
         });
     });
 
-    const routed = this.route(plan, req);
+    const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       this.reject(res, routed, requestId, req);
       return;
@@ -124,7 +122,8 @@ export class DataPlane {
         return;
       }
       try {
-        exchange = this.forward(req, res, routed, result, requestId);
+        forwarding = this.forward(req, res, routed, result, requestId, startedAt);
+        forwarding.start(expectContinue);
       } catch (err) {
         // A bug must cost one request, not the process.
         services.logger.error({ err, requestId }, 'forwarding failed unexpectedly');
@@ -145,13 +144,13 @@ export class DataPlane {
     }
     if (admission instanceof Promise) admission.then(proceed, failed);
     else proceed(admission);
-  };
+  }
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     socket.on('error', () => socket.destroy());
     const plan = this.services.plans.current;
-    const routed = this.route(plan, req);
+    const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       sendErrorOnSocket(socket, routed, requestId);
       return;
@@ -170,7 +169,7 @@ export class DataPlane {
       socket.once('close', () => this.upgradedSockets.delete(socket));
       proxyWebSocket(req, socket, head, {
         target: node.url,
-        path: this.upstreamPath(routed),
+        path: upstreamPath(routed),
         headers,
         onError: () => sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId),
       });
@@ -199,30 +198,34 @@ export class DataPlane {
     else admit(admission);
   };
 
-  private route(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
-    if (!plan) return new GatehouseError('unavailable');
-    const target = parseRequestTarget(req.url ?? '');
-    if (!target)
-      return new GatehouseError(
-        'bad_request',
-        'The request path is malformed or tries to leave its base path.',
-      );
-    const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
-    const match = plan.router.match(host, target.path);
-    if (match === null)
-      return new GatehouseError(
-        'bad_request',
-        'A path segment with ";" parameters is ambiguous here; send the path without them.',
-      );
-    if (!match) return new GatehouseError('no_deployment');
-    if (!match.value.enabled) return new GatehouseError('deployment_disabled');
-    return { plan, deployment: match.value, target };
-  }
+  /**
+   * CONNECT, which Node hands over apart from requests: Gatehouse never tunnels, so it is
+   * 405 everywhere, with the matched deployment's `Allow` (origin-form target) or the
+   * default one (the usual authority-form `host:port` names no deployment). The socket
+   * is then closed.
+   */
+  readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    socket.on('error', () => socket.destroy());
+    const routed = routeRequest(this.services.plans.current, req);
+    const error =
+      routed instanceof GatehouseError && routed.code === 'method_not_allowed'
+        ? routed
+        : methodNotAllowed('CONNECT', DEFAULT_METHOD_POLICY);
+    this.services.metrics.errorResponses.labels(error.code).inc();
+    this.unmatched.countRequest('CONNECT', error.status);
+    sendErrorOnSocket(socket, error, requestId);
+  };
 
-  private reject(res: ServerResponse, error: GatehouseError, requestId: string, req: IncomingMessage): void {
+  private readonly reject = (
+    res: ServerResponse,
+    error: GatehouseError,
+    requestId: string,
+    req: IncomingMessage,
+  ): void => {
     this.services.metrics.errorResponses.labels(error.code).inc();
     sendError(res, error, requestId, bodyShape(req).kind !== 'none' && !req.complete);
-  }
+  };
 
   private facts(req: IncomingMessage, plan: RuntimePlan, requestId: string): UpstreamRequestFacts {
     const peerAddress = req.socket.remoteAddress ?? '';
@@ -235,52 +238,30 @@ export class DataPlane {
     };
   }
 
-  private upstreamPath(routed: Routed): string {
-    const path = routed.deployment.stripPrefix
-      ? stripBasePath(routed.target.path, routed.deployment.basePath)
-      : routed.target.path;
-    return path + routed.target.query;
-  }
-
   private forward(
     req: IncomingMessage,
     res: ServerResponse,
     routed: Routed,
     admission: Admission & { allowed: true },
     requestId: string,
-  ): Exchange | undefined {
+    startedAt: number,
+  ): Forwarding {
     const { deployment, plan } = routed;
-    const shape = bodyShape(req);
-    const limit = deployment.maxBodyBytes;
-    if (shape.kind === 'length' && limit > 0 && shape.bytes > limit) {
-      this.reject(res, new GatehouseError('body_too_large'), requestId, req);
-      return undefined;
-    }
     const headers = buildUpstreamHeaders(
       req.headers,
       this.facts(req, plan, requestId),
       deployment.headerPolicy,
       deployment.gate.identityHeaders(admission.identity),
     );
-    const body =
-      shape.kind === 'none' ? null : shape.kind === 'chunked' && limit > 0 ? limitBodySize(req, limit) : req;
-    const exchange = new Exchange(
-      this.services,
+    return new Forwarding(this.forwardingContext, {
+      req,
       res,
       deployment,
-      {
-        method: req.method ?? 'GET',
-        path: this.upstreamPath(routed),
-        headers,
-        body,
-        responseTimeoutMs: deployment.timeouts.responseMs,
-        idleTimeoutMs: deployment.timeouts.idleMs,
-        requestId,
-      },
-      shape.kind !== 'none',
-    );
-    exchange.start();
-    return exchange;
+      path: upstreamPath(routed),
+      headers,
+      requestId,
+      startedAt,
+    });
   }
 }
 

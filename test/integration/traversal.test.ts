@@ -53,9 +53,20 @@ const CASES: [string, Expected][] = [
   [`/public/api/v1/%61lpha/x`, { upstream: 'alpha', path: `${A}/x` }],
   [`/public/api/v1/%62%65%74%61/x`, { upstream: 'beta', path: `${B}/x` }],
   [`${A}/a%20b%c3%a9`, { upstream: 'alpha', path: `${A}/a%20b%C3%A9` }],
-  // double encoding is not decoded twice: "%252e%252e" is a literal segment
-  [`${A}/%252e%252e/beta/x`, { upstream: 'alpha', path: `${A}/%252e%252e/beta/x` }],
-  [`${A}/%252e%252e%252fbeta`, { upstream: 'alpha', path: `${A}/%252e%252e%252fbeta` }],
+  // double-encoded dots, separators and control characters are refused like their
+  // single-encoded forms: an upstream that decodes once more would climb into "beta"
+  [`${A}/%252e%252e/beta/x`, { refused: 400 }],
+  [`${A}/%252E%252E/beta/x`, { refused: 400 }],
+  [`${A}/..%252fbeta/x`, { refused: 400 }],
+  [`${A}/%252e%252e%252fbeta`, { refused: 400 }],
+  [`${A}/..%255Cbeta`, { refused: 400 }],
+  [`${A}/x%2500`, { refused: 400 }],
+  [`${A}/x%250d%250a`, { refused: 400 }],
+  [`${A}/%25252e%25252e/beta/x`, { refused: 400 }],
+  [`${A}/%25%32%65%25%32%65/beta/x`, { refused: 400 }],
+  // other double escapes are not decoded twice and stay as sent
+  [`${A}/100%2541`, { upstream: 'alpha', path: `${A}/100%2541` }],
+  [`${A}/50%25off`, { upstream: 'alpha', path: `${A}/50%25off` }],
   // overlong UTF-8 "." is not a dot
   [`${A}/%c0%ae%c0%ae/beta`, { upstream: 'alpha', path: `${A}/%C0%AE%C0%AE/beta` }],
   // ";" path parameters: dot segments with parameters are refused (Servlet containers

@@ -1,15 +1,12 @@
-import type { JWTPayload } from 'jose';
-import { groupsFromClaim } from '../authorizers/groups.js';
-import { scopesFromClaim } from '../authorizers/scopes.js';
 import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
 import { looksLikeJwt } from '../credentials.js';
 import { decodeJwt, type DecodedJwt } from '../jwt/peek.js';
 import type { RevocationList } from '../revocation.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../token-cache.js';
-import type { Identity, MaybePromise } from '../types.js';
+import type { MaybePromise } from '../types.js';
 import type { VerifierHandle } from '../verifier-registry.js';
-import type { ProviderConfig } from '../../config/schema-auth.js';
 import type { GatehouseMetrics } from '../../observability/metrics.js';
+import { identityFromClaims } from './claim-identity.js';
 
 export interface JwtAuthenticatorOptions {
   /** This deployment's providers, in configuration order. */
@@ -19,44 +16,6 @@ export interface JwtAuthenticatorOptions {
   readonly metrics: GatehouseMetrics;
   /** Name of the method (`jwt`, or `gatehouse` for Gatehouse's own tokens). */
   readonly method?: 'jwt' | 'gatehouse';
-}
-
-/**
- * Whether a verified token's scopes restrict it on the control plane (Identity.restrictedToScopes).
- * A provider's token is restricted to its `scope`/`scp` claim; a Gatehouse JWT is a login
- * session of its user (password or refresh grant) and acts with the user's full rights.
- */
-const RESTRICTED_TO_SCOPES: Readonly<Record<'jwt' | 'gatehouse', boolean>> = { jwt: true, gatehouse: false };
-
-/** Maps verified claims to an identity using the provider's claim names. */
-export function identityFromClaims(
-  claims: Readonly<JWTPayload>,
-  provider: ProviderConfig,
-  method: 'jwt' | 'gatehouse',
-  expiresAt: number,
-): Identity {
-  const names = provider.claims;
-  const subject = claims[names.subject];
-  let scopes: string[] = [];
-  for (const name of names.scopes) {
-    const found = scopesFromClaim(claims[name]);
-    if (found) {
-      scopes = found;
-      break;
-    }
-  }
-  return Object.freeze({
-    subject: typeof subject === 'string' ? subject : '',
-    method,
-    provider: provider.id,
-    credentialId: typeof claims.jti === 'string' ? claims.jti : '',
-    groups: new Set(groupsFromClaim(claims[names.groups]) ?? []),
-    scopes: new Set(scopes),
-    restrictedToScopes: RESTRICTED_TO_SCOPES[method],
-    expiresAt,
-    ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
-    claims,
-  });
 }
 
 /**
@@ -99,7 +58,10 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       return verification.unavailable
         ? { outcome: 'unavailable', reason: verification.reason, description: verification.description }
         : rejected(verification.reason, verification.description);
-    const identity = identityFromClaims(verification.claims, handle.provider, method, verification.expiresAt);
+    const mapped = identityFromClaims(verification.claims, handle.provider, method, verification.expiresAt);
+    // Checked before caching: a token whose identity cannot be forwarded faithfully is never admitted.
+    if (!mapped.ok) return rejected(mapped.reason, mapped.description);
+    const identity = mapped.identity;
     if (options.revocations.isRevoked(identity)) return rejected('revoked', 'The token has been revoked.');
     const entry: VerifiedToken = {
       verifierKey: handle.key,

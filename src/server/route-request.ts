@@ -1,0 +1,76 @@
+/**
+ * The routing decision of the data plane, before any credential is looked at: a sane
+ * request target (origin-form only, so no second host in an absolute URI), one Host, a deployment by host and longest base-path prefix, and that
+ * deployment enabled and serving the method. Every refusal is a GatehouseError value; nothing is forwarded.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { CompiledDeployment, RuntimePlan } from '../config/plan.js';
+import { GatehouseError } from '../errors.js';
+import type { MethodPolicy } from '../routing/allowed-methods.js';
+import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';
+import { normalizeHost } from '../routing/router.js';
+
+export interface Routed {
+  readonly plan: RuntimePlan;
+  readonly deployment: CompiledDeployment;
+  readonly target: RequestTarget;
+}
+
+export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
+  if (!plan) return new GatehouseError('unavailable');
+  const target = parseRequestTarget(req.url ?? '');
+  if (!target)
+    return new GatehouseError(
+      'bad_request',
+      'The request path is malformed or tries to leave its base path.',
+    );
+  // Node keeps the first of two Host headers; an upstream or a cache may read the other.
+  if (hasSeveralHosts(req.rawHeaders))
+    return new GatehouseError('bad_request', 'The request has more than one Host header.');
+  const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
+  const match = plan.router.match(host, target.path);
+  if (match === null)
+    return new GatehouseError(
+      'bad_request',
+      'A path segment with ";" parameters is ambiguous here; send the path without them.',
+    );
+  if (!match) return new GatehouseError('no_deployment');
+  const deployment = match.value;
+  if (!deployment.enabled) return new GatehouseError('deployment_disabled');
+  // Before authentication, like nginx and Envoy: the answer reveals only the route's methods.
+  if (!deployment.methods.allows(req.method ?? '')) return methodNotAllowed(req.method, deployment.methods);
+  return { plan, deployment, target };
+}
+
+/** More than one Host field line (RFC 9112 3.2: 400). Compares lengths first: no name is lower-cased. */
+function hasSeveralHosts(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+export function methodNotAllowed(method: string | undefined, policy: MethodPolicy): GatehouseError {
+  return new GatehouseError('method_not_allowed', `The ${method ?? ''} method is not allowed here.`, {
+    headers: policy.allowHeaders,
+  });
+}
+
+function stripBasePath(path: string, basePath: string): string {
+  if (basePath === '/') return path;
+  const rest = path.slice(basePath.length);
+  return rest === '' ? '/' : rest;
+}
+
+/** Path and query as the upstream receives them. */
+export function upstreamPath(routed: Routed): string {
+  const path = routed.deployment.stripPrefix
+    ? stripBasePath(routed.target.path, routed.deployment.basePath)
+    : routed.target.path;
+  return path + routed.target.query;
+}
