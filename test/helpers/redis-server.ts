@@ -137,7 +137,10 @@ async function waitForPing(port: number, child: ChildProcess, output: () => stri
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`redis-server exited early: ${output().slice(-500)}`);
     try {
-      if ((await redisCommand(port, ['PING'], 500)) === 'PONG') return;
+      // The port was free when picked, but another process may have taken it since: only
+      // our own server counts (its process id), or a test would talk to a stranger's.
+      const info = await redisCommand(port, ['INFO', 'server'], 500);
+      if (typeof info === 'string' && info.includes(`process_id:${child.pid}\r\n`)) return;
     } catch {
       // not listening yet
     }
@@ -167,7 +170,7 @@ async function ownAllSlots(port: number): Promise<void> {
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<TestRedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'));
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | undefined;
   let output = '';
   guardProcessExit();
@@ -205,7 +208,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 
   try {
-    await launch();
+    // A port taken by another process between freePort() and the bind: pick another.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await launch();
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !output.includes('Address already in use')) throw err;
+        await kill('SIGKILL');
+        port = await freePort();
+      }
+    }
   } catch (err) {
     await kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -163,6 +163,11 @@ describe("token administration: other users' refresh and personal tokens", () =>
     const { jwt } = await login(a.adminUrl, 'vic', 'vic-password');
     const first = await createPersonalToken(a.adminUrl, jwt, { name: 'first', expiresAt: inDays(10) });
     const second = await createPersonalToken(a.adminUrl, jwt, { name: 'second', expiresAt: inDays(10) });
+    // Replica B learns of tokens created on A through the store's notifications (eventually).
+    await waitFor(
+      async () => (await call(b, 'GET', '/api/v1/users/vic/tokens', rootJwt)).text.includes('second'),
+      'B lists both tokens',
+    );
     const listed = await call(b, 'GET', '/api/v1/users/vic/tokens', rootJwt);
     assert.equal(listed.status, 200, listed.text);
     const { tokens } = listed.json<{ tokens: { id: string; name: string; token?: string }[] }>();

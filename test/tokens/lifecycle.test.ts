@@ -121,6 +121,11 @@ describe('token lifecycle: password changes', () => {
     const fresh = await login(c.a.adminUrl, 'pat', 'second-password', { issueRefreshToken: true });
     assert.equal((await refresh(c.b.adminUrl, fresh.refresh_token as string)).status, 200);
     const token = await createPersonalToken(c.a.adminUrl, fresh.jwt, { name: 'ci2', expiresAt: inDays(30) });
+    // Another replica learns of a new token through the store's notifications (eventually).
+    await waitFor(
+      async () => (await send(c.b.url, '/open/x', { headers: bearer(token.token) })).status === 200,
+      'B learned of the new personal token',
+    );
     await assertReached(c.b.url, '/open/x', token.token, c.upstream, 'pat');
   });
 });
@@ -201,6 +206,11 @@ describe('token lifecycle: disable, then re-enable', () => {
     c.clock.advance(1000);
     const fresh = await login(c.a.adminUrl, 'quinn', 'quinn-password', { issueRefreshToken: true });
     const token = await createPersonalToken(c.a.adminUrl, fresh.jwt, { name: 'ci2', expiresAt: inDays(30) });
+    for (const gh of [c.b, late])
+      await waitFor(
+        async () => (await send(gh.url, '/open/x', { headers: bearer(token.token) })).status === 200,
+        'every replica learned of the new personal token',
+      );
     for (const gh of [c.a, c.b, late]) {
       await assertReached(gh.url, '/strict/x', fresh.jwt, c.upstream, 'quinn');
       await assertReached(gh.url, '/open/x', token.token, c.upstream, 'quinn');
