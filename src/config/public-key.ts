@@ -9,7 +9,7 @@
  */
 import { X509Certificate, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import type { AsymmetricAlgorithm } from './schema-auth.js';
+import type { AsymmetricAlgorithm } from './schema-providers.js';
 
 const MIN_RSA_BITS = 2048;
 /** Members only a private or secret JWK has. */

@@ -1,3 +1,8 @@
+/**
+ * Value schemas several sections of the config share: ids, durations, byte sizes, base
+ * paths, host names and the trusted-proxy list. Their descriptions are given where
+ * they are used, since the same shape means different things in different keys.
+ */
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -8,6 +13,9 @@ export const idSchema = z
     /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
     'must be 1-100 characters of letters, digits, "_", "." or "-", starting with a letter or digit',
   );
+
+/** One mebibyte, for byte limits. */
+export const MiB = 1024 * 1024;
 
 export const durationMs = (defaultMs: number) => z.number().int().min(1).max(86_400_000).default(defaultMs);
 

@@ -31,7 +31,6 @@ const headerPatternSchema = z
   .regex(/^[A-Za-z0-9!#$%&'+.^_`|~-]+\*?$/, 'must be a header name, or a name prefix ending in "*"');
 
 export const inboundHeadersSchema = z.strictObject({
-  /** Default-stripped headers (other proxies' identity, certificate, address and override headers) to let through. */
   keepInbound: z
     .array(
       headerPatternSchema.refine((name) => !NEVER_KEPT.has(fold(name)), {
@@ -39,9 +38,16 @@ export const inboundHeadersSchema = z.strictObject({
           'is a header Gatehouse always sets or governs itself (identity headers, Authorization, Host, forwarding headers); it cannot be kept',
       }),
     )
-    .default([]),
-  /** More client headers (or `prefix*` families) to remove before forwarding. */
-  stripInbound: z.array(headerPatternSchema).default([]),
+    .default([])
+    .describe(
+      "Default-removed client headers (other proxies' identity, client-certificate, client-address and override headers) to let through: `Name` or `Prefix-*`. Only when a proxy in front sets them on every request. Identity headers, `Authorization`, `Host` and forwarding headers cannot be kept.",
+    ),
+  stripInbound: z
+    .array(headerPatternSchema)
+    .default([])
+    .describe(
+      'More client headers (`Name` or `Prefix-*` families) to remove before forwarding; compared case-insensitively with `_` read as `-`.',
+    ),
 });
 
 /** Methods a deployment may serve: everything Node's parser knows except CONNECT and TRACE. */

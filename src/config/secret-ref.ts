@@ -1,3 +1,8 @@
+/**
+ * Secret references in the config schema: a secret (HMAC secret, PEM key, Redis
+ * password, signing key) given inline, as `{env: NAME}` or as `{file: PATH}`, resolved
+ * at parse time without ever putting the value in an error message.
+ */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -15,9 +20,19 @@ const secretSource = z.union(
   [
     z.string().min(1),
     z.strictObject({
-      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+        .describe('Name of the environment variable holding the secret; it must be set and non-empty.'),
     }),
-    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({
+      file: z
+        .string()
+        .min(1)
+        .describe(
+          "Path of the file holding the secret, relative to the config file's folder; one trailing newline is dropped. It must be readable and non-empty.",
+        ),
+    }),
   ],
   { error: 'must be the secret itself, {env: NAME} or {file: PATH}' },
 );
