@@ -1,13 +1,15 @@
 /**
- * Files generated from the code: docs/errors.md (the error catalogue) and
- * config/gatehouse.schema.json (the configuration's JSON Schema, for editors).
+ * Files generated from the code: docs/errors.md (the error catalogue),
+ * config/gatehouse.schema.json (the configuration's JSON Schema, for editors) and the
+ * tables of docs/configuration.md (from the same schema's descriptions; the prose
+ * around them is hand-written, see config-doc.ts).
  * `npx tsx scripts/generated-docs.ts --write` regenerates them; a test fails when they drift.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
-import { createConfigSchema } from '../src/config/schema.js';
 import { ERROR_CATALOGUE } from '../src/errors.js';
+import { renderConfigurationDoc } from './config-doc.js';
+import { configJsonSchema } from './config-json-schema.js';
 
 export function renderErrorsDoc(): string {
   const rows = Object.entries(ERROR_CATALOGUE)
@@ -34,19 +36,29 @@ export function renderErrorsDoc(): string {
 }
 
 export function renderConfigSchema(): string {
-  const schema = createConfigSchema({ baseDir: '.', env: {} });
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  return `${JSON.stringify({ ...json, title: 'Gatehouse configuration' }, null, 2)}\n`;
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
 }
 
-export const GENERATED_FILES: Record<string, () => string> = {
+const CONFIGURATION_DOC = 'docs/configuration.md';
+
+/** docs/configuration.md with its generated tables filled in; the page itself is the template. */
+export function renderConfigurationPage(): Promise<string> {
+  return renderConfigurationDoc(
+    readFileSync(CONFIGURATION_DOC, 'utf8'),
+    configJsonSchema(),
+    CONFIGURATION_DOC,
+  );
+}
+
+export const GENERATED_FILES: Record<string, () => string | Promise<string>> = {
   'docs/errors.md': renderErrorsDoc,
   'config/gatehouse.schema.json': renderConfigSchema,
+  [CONFIGURATION_DOC]: renderConfigurationPage,
 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--write')) {
   for (const [path, render] of Object.entries(GENERATED_FILES)) {
-    writeFileSync(path, render());
+    writeFileSync(path, await render());
     console.log(`wrote ${path}`);
   }
 }

@@ -85,7 +85,7 @@ export const deploymentSchema = z.strictObject({
   allowedMethods: allowedMethodsSchema
     .optional()
     .describe(
-      'Methods served, upper case, e.g. `[GET, POST]` (GET implies HEAD); others get 405 `method_not_allowed` with `Allow`. TRACE, CONNECT, unknown methods and duplicates are refused. Absent: every method but TRACE and CONNECT.',
+      'Methods served, upper case, e.g. `[GET, POST]` (GET implies HEAD); others get 405 `method_not_allowed` with `Allow` (routing.md). TRACE, CONNECT, unknown methods and duplicates are refused. Absent: every method but TRACE and CONNECT.',
     ),
 });
 

@@ -89,7 +89,7 @@ export const serverSchema = z.strictObject({
   admin: adminSchema
     .default({ host: '127.0.0.1', port: 9090, providers: [], maxBodyBytes: 1024 * 1024 })
     .describe(
-      'The admin listener: admin API, token service, token page, `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.',
+      'The admin listener: admin API, token service (and its `/manage_tokens` page), `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.',
     ),
   shutdown: z
     .strictObject({
@@ -162,6 +162,6 @@ export const tokenCacheSchema = z.strictObject({
     .max(86_400)
     .default(300)
     .describe(
-      "A verification is reused at most this long, and never past the token's `exp`; expired entries leave within a second.",
+      "A verification is reused at most this long, and never past the token's `exp`. Expired entries leave within a second, so the cache holds about new tokens/s × `maxTtlSec`.",
     ),
 });

@@ -41,7 +41,7 @@ export const serviceSchema = z.strictObject({
 });
 
 export const groupSchema = z.strictObject({
-  id: idSchema.describe('The group id: what `groups` claims, API keys and permissions name.'),
+  id: idSchema.describe("The group id, as users' groups, `require.groups` and `permissions` name it."),
   description: z.string().max(1000).optional().describe('Free text (at most 1000 characters).'),
   global: z
     .array(z.enum(['admin', 'createService']))

@@ -134,6 +134,6 @@ export function createSigningSchema(secrets: SecretContext) {
         });
     }, ONLY_IF_VALID)
     .describe(
-      '`/.well-known/jwks.json` publishes the public half of every asymmetric key. Absent: a random HS256 key at start (with a warning): tokens do not survive a restart and other replicas refuse them.',
+      'The keys Gatehouse JWTs are signed with; `/.well-known/jwks.json` publishes the public half of every asymmetric key. Read again on reload. Absent: a random HS256 key at start (with a warning): tokens do not survive a restart and other replicas refuse them.',
     );
 }
