@@ -61,7 +61,9 @@ export function createStoreSchema(secrets: SecretContext) {
         .string()
         .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
         .default('redis://127.0.0.1:6379/0')
-        .describe('A `redis://` or `rediss://` URL (a single Redis; ignored with `sentinels` or `cluster`).'),
+        .describe(
+          'A `redis://` or `rediss://` URL of one Redis. With `sentinels` only its database number is used; with `cluster` it is ignored.',
+        ),
       keyPrefix: z
         .string()
         .min(1)
