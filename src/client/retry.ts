@@ -42,8 +42,9 @@ export function isIdempotent(method: string): boolean {
 }
 
 /**
- * The wait before attempt `attempt + 1` (0-based `attempt` just failed): the server's
- * Retry-After when given, else a random delay up to base·2^attempt, capped.
+ * The wait before attempt `attempt + 1` (0-based `attempt` just failed): a random delay
+ * up to base·2^attempt (capped), never shorter than the server's Retry-After. A
+ * `Retry-After: 0` therefore still backs off: a busy server is not hammered in a loop.
  */
 export function backoffDelayMs(
   policy: RetryPolicy,
@@ -51,7 +52,7 @@ export function backoffDelayMs(
   retryAfterSec: number | undefined,
   random: () => number = Math.random,
 ): number {
-  if (retryAfterSec !== undefined) return retryAfterSec * 1000;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
+  const jittered = Math.floor(random() * ceiling);
+  return retryAfterSec === undefined ? jittered : Math.max(retryAfterSec * 1000, jittered);
 }

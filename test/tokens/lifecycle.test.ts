@@ -174,6 +174,10 @@ describe('token lifecycle: disable, then re-enable', () => {
       name: 'ci',
       expiresAt: inDays(30),
     });
+    await waitFor(
+      async () => (await send(c.b.url, '/open/x', { headers: bearer(personal.token) })).status === 200,
+      'replica b learned of the new personal token',
+    );
     for (const token of [chain.jwt, plain.jwt, personal.token])
       await assertReached(c.b.url, '/open/x', token, c.upstream, 'quinn');
 
