@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { checkCompilable } from './compile-checks.js';
+import { checkCompilable } from '../plan/compile-checks.js';
 import { ConfigError, issuesFromZod, type ConfigIssue } from './issues.js';
 import { checkReferences } from './references.js';
 import { createConfigSchema, type GatehouseConfig } from './schema.js';

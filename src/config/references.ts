@@ -1,4 +1,4 @@
-import { routeKey } from '../routing/route-key.js';
+import { routeKey } from './route-key.js';
 import { formatKeyPath, type ConfigIssue } from './issues.js';
 import type { GatehouseConfig } from './schema.js';
 import type { AuthSettingsConfig } from './schema-auth.js';

@@ -4,7 +4,7 @@ import type { GatehouseMetrics } from '../observability/metrics.js';
 import { AuthOutcomeRecorder } from './auth-outcomes.js';
 import { CompiledGate } from './gate.js';
 import { compileIdentityHeaders } from './identity-headers.js';
-import type { MethodRegistry } from './method-registry.js';
+import type { MethodRegistry } from '../auth/method-registry.js';
 
 export interface GateContext {
   readonly deploymentId: string;

@@ -1,4 +1,4 @@
-import { routeKey } from './route-key.js';
+import { routeKey } from '../config/route-key.js';
 
 /** One route: a base path, optionally restricted to a host, leading to a value (a deployment). */
 export interface RouteDefinition<T> {

@@ -4,7 +4,7 @@ import { ERROR_CATALOGUE, errorBody, GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { createOpsRouter, type Readiness } from './ops-routes.js';
-import { storeOutageError } from './store-outage.js';
+import { storeOutageError } from '../control/store-outage.js';
 
 export interface AdminPlaneOptions {
   readonly readiness: Readiness;

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Admission } from '../auth/types.js';
 import type { Clock } from '../clock.js';
-import type { CompiledDeployment, PlanHolder, RuntimePlan } from '../config/plan.js';
+import type { CompiledDeployment, PlanHolder, RuntimePlan } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';

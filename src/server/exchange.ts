@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
-import type { CompiledDeployment } from '../config/plan.js';
+import type { CompiledDeployment } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { ClientGoneError, type ForwardFailure } from '../proxy/forward-failure.js';

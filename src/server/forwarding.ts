@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { CompiledDeployment } from '../config/plan.js';
+import type { CompiledDeployment } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import { BodyTooLargeError } from '../proxy/body-limit.js';
 import { RequestBody } from '../proxy/request-body.js';

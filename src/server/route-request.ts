@@ -4,7 +4,7 @@
  * deployment enabled and serving the method. Every refusal is a GatehouseError value; nothing is forwarded.
  */
 import type { IncomingMessage } from 'node:http';
-import type { CompiledDeployment, RuntimePlan } from '../config/plan.js';
+import type { CompiledDeployment, RuntimePlan } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { MethodPolicy } from '../routing/allowed-methods.js';
 import { parseRequestTarget, type RequestTarget } from '../routing/normalize-path.js';

@@ -6,7 +6,7 @@
 import { mountMethodNotAllowed } from '../control/api/endpoint.js';
 import { AuditTrail } from '../control/audit.js';
 import { warmPasswordHashing } from '../control/passwords.js';
-import type { ControlContext, ControlModule } from '../runtime/control-module.js';
+import type { ControlContext, ControlModule } from '../control/module.js';
 import { tokenAdminEndpoints } from './admin-endpoints.js';
 import { BruteForceGuard } from './brute-force.js';
 import { CallerResolver } from './caller.js';

@@ -1,5 +1,5 @@
 /** The /manage_tokens routes, for /openapi.json (route-specs.ts lists them with the token API). */
-import type { RouteSpec } from '../runtime/control-module.js';
+import type { RouteSpec } from '../control/module.js';
 import { pageSessionSchema, pageSignInSchema } from './page-session.js';
 
 const TAGS = ['tokens'] as const;

@@ -1,4 +1,4 @@
-import type { RouteSpec } from '../runtime/control-module.js';
+import type { RouteSpec } from '../control/module.js';
 import {
   createdTokenSchema,
   createTokenSchema,

@@ -1,4 +1,4 @@
-import type { AuthenticatorFactory } from '../../pipeline/method-registry.js';
+import type { AuthenticatorFactory } from '../method-registry.js';
 import { createApiKeyAuthenticator, StaticApiKeySource, type ApiKeySource } from './api-key.js';
 
 /**

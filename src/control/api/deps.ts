@@ -1,4 +1,4 @@
-import type { ControlContext } from '../../runtime/control-module.js';
+import type { ControlContext } from '../module.js';
 import { Catalog } from '../repository/catalog.js';
 import { validationFailed } from './validation.js';
 

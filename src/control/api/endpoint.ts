@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { authError } from '../../auth/challenge.js';
 import { GatehouseError } from '../../errors.js';
-import type { RouteSpec } from '../../runtime/control-module.js';
+import type { RouteSpec } from '../module.js';
 import type { JsonObject } from '../../store/types.js';
 import type { AuditTrail } from '../audit.js';
 import { changeDetails } from '../audit-change.js';

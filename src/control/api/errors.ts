@@ -1,6 +1,6 @@
 /** The admin API's refusals, built in one place so messages stay uniform. */
 import { GatehouseError } from '../../errors.js';
-import { storeOutageError } from '../../server/store-outage.js';
+import { storeOutageError } from '../store-outage.js';
 import { isStoreError, StoreConflictError, StoreNotFoundError } from '../../store/errors.js';
 import type { Decision } from '../permissions.js';
 

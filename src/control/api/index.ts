@@ -4,7 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
-import type { ControlModule, ControlModuleFactory, RouteSpec } from '../../runtime/control-module.js';
+import type { ControlModule, ControlModuleFactory, RouteSpec } from '../module.js';
 import { AuditTrail } from '../audit.js';
 import { createApiDeps } from './deps.js';
 import { mountMethodNotAllowed, type Endpoint } from './endpoint.js';

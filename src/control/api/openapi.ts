@@ -4,7 +4,7 @@
  * test checks it against the routes Express serves, both ways.
  */
 import { z } from 'zod';
-import type { RouteSpec } from '../../runtime/control-module.js';
+import type { RouteSpec } from '../module.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
  * errors, and the responses each kind of endpoint can give.
  */
 import { z } from 'zod';
-import type { RouteSpec } from '../../runtime/control-module.js';
+import type { RouteSpec } from '../module.js';
 
 export const errorSchema = z.object({
   error: z.string().describe('Error code from the catalogue (docs/errors.md).'),

@@ -8,7 +8,7 @@
 import { defaultBasePath } from '../../../config/references.js';
 import type { DeploymentConfig } from '../../../config/schema.js';
 import { GatehouseError } from '../../../errors.js';
-import { routeKey } from '../../../routing/route-key.js';
+import { routeKey } from '../../../config/route-key.js';
 import { StoreConflictError } from '../../../store/errors.js';
 import type { WriteOp } from '../../../store/types.js';
 import {

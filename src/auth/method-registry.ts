@@ -1,4 +1,4 @@
-import type { Authenticator } from '../auth/authenticator.js';
+import type { Authenticator } from './authenticator.js';
 import type { AuthMethodName, AuthSettingsConfig } from '../config/schema-auth.js';
 
 /** What an authentication method's factory may use when compiling a deployment's gate. */

@@ -6,7 +6,7 @@ import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
 import type { MethodPolicy } from '../routing/allowed-methods.js';
 import type { Router } from '../routing/router.js';
-import type { GatehouseConfig } from './schema.js';
+import type { GatehouseConfig } from '../config/schema.js';
 
 export interface EffectiveTimeouts {
   readonly connectMs: number;

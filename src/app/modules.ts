@@ -1,6 +1,6 @@
 import { createAdminApiModule } from '../control/api/index.js';
 import { createTokenServiceModule } from '../tokens/index.js';
-import type { ControlModuleFactory } from './control-module.js';
+import type { ControlModuleFactory } from '../control/module.js';
 
 /**
  * The control-plane modules every Gatehouse runs, in mount order. The admin API and the

@@ -1,6 +1,6 @@
 import type { GatehouseConfig } from '../config/schema.js';
 import type { Logger } from '../observability/log.js';
-import type { ControlSnapshot } from './state.js';
+import type { ControlSnapshot } from '../control/state.js';
 
 /**
  * The configuration the data plane compiles: the file's objects, then the admin API's.

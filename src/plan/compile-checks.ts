@@ -9,9 +9,9 @@
  */
 import { allowedAlgorithms } from '../auth/jwt/algorithms.js';
 import { importPublicJwk, importPublicPem, KeyImportError } from '../auth/jwt/import-keys.js';
-import { formatKeyPath, type ConfigIssue } from './issues.js';
-import type { GatehouseConfig } from './schema.js';
-import type { AuthMethodName, AuthSettingsConfig, PublicKeyProviderConfig } from './schema-auth.js';
+import { formatKeyPath, type ConfigIssue } from '../config/issues.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import type { AuthMethodName, AuthSettingsConfig, PublicKeyProviderConfig } from '../config/schema-auth.js';
 
 /**
  * Methods a Gatehouse started from a file provides: `public` (no authenticator),

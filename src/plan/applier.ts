@@ -2,18 +2,18 @@ import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Clock } from '../clock.js';
-import { compilePlan } from '../config/compile.js';
+import { compilePlan } from './compile.js';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
-import type { PlanHolder } from '../config/plan.js';
+import type { PlanHolder } from './plan.js';
 import { checkReferences } from '../config/references.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { ManagedApiKeyIndex } from '../control/managed-api-keys.js';
-import { mergeControlState } from '../control/merge.js';
+import { mergeControlState } from './inputs.js';
 import { EMPTY_SNAPSHOT, type ControlSnapshot } from '../control/state.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
-import type { MethodRegistry } from '../pipeline/method-registry.js';
+import type { MethodRegistry } from '../auth/method-registry.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 
 export type ReloadResult =

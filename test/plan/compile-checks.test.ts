@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { checkCompilable } from '../../src/config/compile-checks.js';
+import { checkCompilable } from '../../src/plan/compile-checks.js';
 import { parseConfig, validateConfigText } from '../../src/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compile-checks-'));

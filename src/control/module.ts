@@ -5,12 +5,12 @@ import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Clock } from '../clock.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuthMethodName } from '../config/schema-auth.js';
-import type { PrincipalResolver } from '../control/principal.js';
-import type { ControlState } from '../control/state.js';
-import type { UsageRecorder } from '../control/usage.js';
+import type { PrincipalResolver } from './principal.js';
+import type { ControlState } from './state.js';
+import type { UsageRecorder } from './usage.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
-import type { MethodRegistry } from '../pipeline/method-registry.js';
+import type { MethodRegistry } from '../auth/method-registry.js';
 import type { Store } from '../store/types.js';
 
 /** What control-plane modules (admin API, token service) are given. */

@@ -8,9 +8,9 @@ import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { VerifierHandle, VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Gate } from '../auth/types.js';
-import { authSettingsSchema, type AuthSettingsConfig } from './schema-auth.js';
+import { authSettingsSchema, type AuthSettingsConfig } from '../config/schema-auth.js';
 import { compileGate } from '../pipeline/compile-gate.js';
-import { MethodRegistry } from '../pipeline/method-registry.js';
+import { MethodRegistry } from '../auth/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
 import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
@@ -18,9 +18,9 @@ import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-header
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
-import { defaultBasePath } from './references.js';
-import type { DeploymentConfig, GatehouseConfig } from './schema.js';
-import type { TimeoutsConfig } from './schema-upstream.js';
+import { defaultBasePath } from '../config/references.js';
+import type { DeploymentConfig, GatehouseConfig } from '../config/schema.js';
+import type { TimeoutsConfig } from '../config/schema-upstream.js';
 
 export interface CompileContext {
   readonly clock: Clock;

@@ -6,8 +6,8 @@
  * backoff meanwhile), the answer is 503 saying the change is stored and applies once
  * the store is reachable; the re-read goes on in the background.
  */
-import type { ControlState } from '../control/state.js';
-import { storedNotAppliedError, storedNotServedError } from '../server/store-outage.js';
+import type { ControlState } from './state.js';
+import { storedNotAppliedError, storedNotServedError } from './store-outage.js';
 
 /** How long a write's answer waits for its own re-read, retries included. */
 export const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
