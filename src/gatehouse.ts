@@ -6,7 +6,7 @@ import { VerifiedTokenCache } from './auth/token-cache.js';
 import { VerifierRegistry } from './auth/verifier-registry.js';
 import { systemClock, type Clock } from './clock.js';
 import { disposePlan } from './plan/compile.js';
-import { loadConfigFile } from './config/load.js';
+import { loadConfigFile } from './plan/validate.js';
 import { PlanHolder } from './plan/plan.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { watchConfigFile } from './plan/watch.js';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { ConfigError } from '../config/issues.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../plan/validate.js';
 import {
   auditAdminKeyList,
   createAdminKey,

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
-import { validateConfigFile } from '../config/load.js';
+import { validateConfigFile } from '../plan/validate.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
 
 export interface CheckConfigResult {

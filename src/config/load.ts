@@ -1,14 +1,12 @@
 /**
- * Reads and validates the configuration file. `validateConfigFile` is the one function
- * `check-config`, `start` and every reload go through, so the three always agree: YAML
- * (syntax, a mapping at the root, bounded aliases), then the schema (structure, secret
- * references, key material), then cross-references and routes, then the compile step's
- * checks. A refusal lists every problem found, each at its key path.
+ * Reads and parses the configuration file: YAML (syntax, a mapping at the root, bounded
+ * aliases), then the schema (structure, secret references, key material), then
+ * cross-references and routes. The compile step's own checks are added on top by
+ * plan/validate.ts (`validateConfigFile`), the one function `check-config`, `start` and
+ * every reload go through. A refusal lists every problem found, each at its key path.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { checkCompilable } from '../plan/compile-checks.js';
+import { resolve } from 'node:path';
 import { ConfigError, issuesFromZod, type ConfigIssue } from './issues.js';
 import { checkReferences } from './references.js';
 import { createConfigSchema, type GatehouseConfig } from './schema.js';
@@ -40,7 +38,7 @@ function schemaFor(baseDir: string, env: Readonly<Record<string, string | undefi
 }
 
 /** YAML, schema and references, synchronously; never throws. */
-function parseStructure(text: string, options: ParseOptions): ConfigParse {
+export function parseConfigText(text: string, options: ParseOptions): ConfigParse {
   const yaml = readConfigYaml(text, options.source);
   if (!yaml.ok) return yaml;
   const schema = schemaFor(options.baseDir, options.env ?? process.env);
@@ -70,38 +68,20 @@ function parseStructure(text: string, options: ParseOptions): ConfigParse {
  * parse-level tests use it). Throws ConfigError listing every problem with its key path.
  */
 export function parseConfig(text: string, options: ParseOptions): GatehouseConfig {
-  const parsed = parseStructure(text, options);
+  const parsed = parseConfigText(text, options);
   if (!parsed.ok) throw new ConfigError(options.source, parsed.issues);
   return parsed.config;
 }
 
-/** Everything that decides whether `start` or a reload would accept this text. Never throws. */
-export async function validateConfigText(text: string, options: ParseOptions): Promise<ConfigParse> {
-  const parsed = parseStructure(text, options);
-  if (!parsed.ok) return parsed;
-  const compileIssues = await checkCompilable(parsed.config);
-  return compileIssues.length > 0 ? { ok: false, issues: compileIssues } : parsed;
-}
-
-export type ConfigVerdict =
-  | {
-      readonly ok: true;
-      readonly config: GatehouseConfig;
-      /** SHA-256 of the file text: a reload of identical text is a no-op. */
-      readonly hash: string;
-      readonly path: string;
-    }
+export type ConfigText =
+  | { readonly ok: true; readonly text: string; readonly path: string }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly path: string };
 
-/** Reads and validates the file at `path`: the verdict check-config prints and start and reload act on. */
-export async function validateConfigFile(
-  path: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<ConfigVerdict> {
+/** Reads the file at `path` (resolved to an absolute path); never throws. */
+export async function readConfigText(path: string): Promise<ConfigText> {
   const absolute = resolve(path);
-  let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    return { ok: true, text: await readFile(absolute, 'utf8'), path: absolute };
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     return {
@@ -110,28 +90,4 @@ export async function validateConfigFile(
       issues: [{ path: '(file)', message: `cannot read configuration file (${reason})` }],
     };
   }
-  const verdict = await validateConfigText(text, { source: absolute, baseDir: dirname(absolute), env });
-  if (!verdict.ok) return { ok: false, path: absolute, issues: verdict.issues };
-  return {
-    ok: true,
-    config: verdict.config,
-    hash: createHash('sha256').update(text).digest('hex'),
-    path: absolute,
-  };
-}
-
-export interface LoadedConfig {
-  readonly config: GatehouseConfig;
-  readonly hash: string;
-  readonly path: string;
-}
-
-/** validateConfigFile for callers that cannot go on without a configuration: throws ConfigError. */
-export async function loadConfigFile(
-  path: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<LoadedConfig> {
-  const verdict = await validateConfigFile(path, env);
-  if (!verdict.ok) throw new ConfigError(verdict.path, verdict.issues);
-  return verdict;
 }

@@ -5,7 +5,6 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { hasHashTag } from '../store/redis-keys.js';
 import { ONLY_IF_VALID } from './refine.js';
 import { secretRef, type SecretContext } from './secret-ref.js';
 
@@ -171,3 +170,11 @@ export function createStoreSchema(secrets: SecretContext) {
 }
 
 export type StoreConfig = z.output<ReturnType<typeof createStoreSchema>>;
+
+/** True when `prefix` decides the hash slot of every key: Redis hashes the text between the first `{` and the next `}` if non-empty. */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open < 0) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}

@@ -4,7 +4,7 @@ import type { VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Clock } from '../clock.js';
 import { compilePlan } from './compile.js';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from './validate.js';
 import type { PlanHolder } from './plan.js';
 import { checkReferences } from '../config/references.js';
 import type { GatehouseConfig } from '../config/schema.js';

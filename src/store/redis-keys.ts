@@ -62,11 +62,3 @@ export class RedisKeys {
     return `${this.prefix}s:${channel}`;
   }
 }
-
-/** True when `prefix` decides the hash slot of every key: Redis hashes the text between the first `{` and the next `}` if non-empty. */
-export function hasHashTag(prefix: string): boolean {
-  const open = prefix.indexOf('{');
-  if (open < 0) return false;
-  const close = prefix.indexOf('}', open + 1);
-  return close > open + 1;
-}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { ConfigIssue } from '../../src/config/issues.js';
-import { validateConfigText } from '../../src/config/load.js';
+import { validateConfigText } from '../../src/plan/validate.js';
 import { prepareCorpus, richConfig } from './corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-guards-'));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validate } from 'dockerfile-utils';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/plan/validate.js';
 import { ROOT } from './chart-model.js';
 import { readDockerfile } from './dockerfile.js';
 

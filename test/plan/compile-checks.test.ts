@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { checkCompilable } from '../../src/plan/compile-checks.js';
-import { parseConfig, validateConfigText } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
+import { validateConfigText } from '../../src/plan/validate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-compile-checks-'));
 const spkiOf = (bits: number): string =>
