@@ -67,7 +67,7 @@ export interface ControlModule {
   readonly router?: Router;
   /** The routes `router` serves, for the OpenAPI document. */
   readonly routes?: readonly RouteSpec[];
-  /** Registers data-plane authentication methods (e.g. `gatehouse`) for every compiled plan. */
+  /** Registers data-plane authentication methods (e.g. `gatehouse`): called once, at start-up (app/modules.ts). */
   registerMethods?(registry: MethodRegistry): void;
   close?(): Promise<void>;
 }

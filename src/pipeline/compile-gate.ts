@@ -4,13 +4,13 @@ import type { GatehouseMetrics } from '../observability/metrics.js';
 import { AuthOutcomeRecorder } from './auth-outcomes.js';
 import { CompiledGate } from './gate.js';
 import { compileIdentityHeaders } from './identity-headers.js';
-import type { MethodRegistry } from '../auth/method-registry.js';
+import type { PlanMethods } from '../auth/method-registry.js';
 
 export interface GateContext {
   readonly deploymentId: string;
   readonly serviceId: string;
   readonly inherited: boolean;
-  readonly methods: MethodRegistry;
+  readonly methods: PlanMethods;
   readonly metrics: GatehouseMetrics;
 }
 

@@ -32,8 +32,8 @@ export interface PlanApplierDeps {
   readonly verifiers: VerifierRegistry;
   readonly tokenCache: VerifiedTokenCache;
   readonly revocations: RevocationList;
-  /** Control modules' methods (e.g. `gatehouse`), registered into every plan. */
-  readonly extendMethods: (registry: MethodRegistry) => void;
+  /** The authentication methods this server provides (built once at start-up). */
+  readonly methods: MethodRegistry;
   /** Records an API key use (for "last used"). */
   readonly onApiKeyUse?: (keyId: string) => void;
 }
@@ -162,7 +162,7 @@ export class PlanApplier {
       tokenCache: this.deps.tokenCache,
       revocations: this.deps.revocations,
       managedApiKeys: new ManagedApiKeyIndex(this.snapshot.apiKeys, this.deps.onApiKeyUse),
-      extendMethods: this.deps.extendMethods,
+      methods: this.deps.methods,
     });
     this.deps.plans.swap(plan);
     this.deps.logger.level = fileConfig.logging.level;

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { IDENTITY_HEADER_NAMES } from '../pipeline/identity-headers.js';
-import { apiKeyFactory, type ManagedApiKeys } from '../auth/authenticators/api-key-factory.js';
+import type { ManagedApiKeys } from '../auth/authenticators/api-key-factory.js';
 import { createJwtAuthenticator } from '../auth/authenticators/jwt.js';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
@@ -10,7 +10,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Gate } from '../auth/types.js';
 import { authSettingsSchema, type AuthSettingsConfig } from '../config/schema-auth.js';
 import { compileGate } from '../pipeline/compile-gate.js';
-import { MethodRegistry } from '../auth/method-registry.js';
+import type { MethodRegistry, PlanMethods } from '../auth/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
 import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
@@ -31,8 +31,8 @@ export interface CompileContext {
   readonly revocations: RevocationList;
   /** API keys managed through the admin API (control plane), if running. */
   readonly managedApiKeys?: ManagedApiKeys;
-  /** Registers methods the runtime provides beyond apiKeys and jwt (gatehouse tokens, mtls). */
-  readonly extendMethods?: (registry: MethodRegistry) => void;
+  /** The authentication methods this server provides (built once at start-up). */
+  readonly methods: MethodRegistry;
 }
 
 let generations = 0;
@@ -59,17 +59,11 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
   const verifierKeys: string[] = [];
   try {
     const handles = await acquireVerifiers(config, ctx.verifiers, verifierKeys);
-    const methods = new MethodRegistry()
-      .register('apiKeys', apiKeyFactory(ctx.managedApiKeys))
-      .register('jwt', ({ settings }) =>
-        createJwtAuthenticator({
-          verifiers: (settings.jwt?.providers ?? []).map((id) => handles.get(id) as VerifierHandle),
-          cache: ctx.tokenCache,
-          revocations: ctx.revocations,
-          metrics: ctx.metrics,
-        }),
-      );
-    ctx.extendMethods?.(methods);
+    const methods = ctx.methods.forPlan(
+      ctx.managedApiKeys
+        ? { verifiers: handles, managedApiKeys: ctx.managedApiKeys }
+        : { verifiers: handles },
+    );
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
     const deployments = new Map<string, CompiledDeployment>();
@@ -119,10 +113,10 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     );
     return {
       generation: ++generations,
-      config,
       router,
       deployments,
       proxyTrust: compileProxyTrust(config.server.dataPlane.trustProxy),
+      accessLog: config.logging.accessLog,
       adminAuthenticators,
       poolKeys,
       verifierKeys,
@@ -168,7 +162,7 @@ function compileHeaderPolicy(
  */
 function compileAdminAuthenticators(
   config: GatehouseConfig,
-  methods: MethodRegistry,
+  methods: PlanMethods,
   handles: ReadonlyMap<string, VerifierHandle>,
   ctx: CompileContext,
 ): Authenticator[] {
@@ -216,9 +210,4 @@ async function acquireVerifiers(
     }),
   );
   return new Map(handles.map((h) => [h.provider.id, h]));
-}
-
-export function disposePlan(plan: RuntimePlan, pools: PoolRegistry, verifiers: VerifierRegistry): void {
-  for (const key of plan.poolKeys) pools.release(key);
-  for (const key of plan.verifierKeys) verifiers.release(key);
 }

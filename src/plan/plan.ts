@@ -1,12 +1,13 @@
 import type { Authenticator } from '../auth/authenticator.js';
+import type { VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Gate } from '../auth/types.js';
 import type { DeploymentMetrics } from '../observability/metrics.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
+import type { PoolRegistry } from '../proxy/pool-registry.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
 import type { MethodPolicy } from '../routing/allowed-methods.js';
 import type { Router } from '../routing/router.js';
-import type { GatehouseConfig } from '../config/schema.js';
 
 export interface EffectiveTimeouts {
   readonly connectMs: number;
@@ -42,10 +43,11 @@ export interface CompiledDeployment {
 /** The immutable result of compiling a configuration. Requests only ever read it. */
 export interface RuntimePlan {
   readonly generation: number;
-  readonly config: GatehouseConfig;
   readonly router: Router<CompiledDeployment>;
   readonly deployments: ReadonlyMap<string, CompiledDeployment>;
   readonly proxyTrust: ProxyTrust;
+  /** `logging.accessLog`: one access-log line per data-plane request. */
+  readonly accessLog: boolean;
   /** How users authenticate on the admin API with this plan's providers (admin keys aside). */
   readonly adminAuthenticators: readonly Authenticator[];
   /** Pool references this plan holds (released when the plan is retired and idle). */
@@ -61,14 +63,25 @@ export interface PlanLease {
   retired: boolean;
 }
 
+/** The shared registries a plan takes references in (released when the plan is disposed). */
+export interface PlanRegistries {
+  readonly pools: Pick<PoolRegistry, 'release'>;
+  readonly verifiers: Pick<VerifierRegistry, 'release'>;
+}
+
 /**
  * Holds the running plan. A swap is one assignment; a request keeps the plan it
- * started with (lease), and a retired plan is disposed when its last request ends.
+ * started with (lease), and a retired plan is disposed (its pool and verifier references
+ * released) when its last request ends. `idle()` tells shutdown when no request holds
+ * any plan.
  */
 export class PlanHolder {
   private plan: RuntimePlan | undefined;
+  /** Leases over all plans, current and retired. */
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly dispose: (plan: RuntimePlan) => void) {}
+  constructor(private readonly registries: PlanRegistries) {}
 
   get current(): RuntimePlan | undefined {
     return this.plan;
@@ -90,14 +103,31 @@ export class PlanHolder {
 
   acquire(plan: RuntimePlan): void {
     plan.lease.active++;
+    this.active++;
   }
 
   release(plan: RuntimePlan): void {
     if (--plan.lease.active === 0 && plan.lease.retired) this.dispose(plan);
+    if (--this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves once no request holds a plan (at once when none does). */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private retire(plan: RuntimePlan): void {
     plan.lease.retired = true;
     if (plan.lease.active === 0) this.dispose(plan);
+  }
+
+  private dispose(plan: RuntimePlan): void {
+    for (const key of plan.poolKeys) this.registries.pools.release(key);
+    for (const key of plan.verifierKeys) this.registries.verifiers.release(key);
   }
 }

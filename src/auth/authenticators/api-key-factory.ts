@@ -10,18 +10,20 @@ export interface ManagedApiKeys {
   sourceFor(scope: { deploymentId: string; serviceId: string; inherited: boolean }): ApiKeySource;
 }
 
-export function apiKeyFactory(managed?: ManagedApiKeys): AuthenticatorFactory {
-  return ({ deploymentId, serviceId, inherited, settings }) => {
-    const options = settings.apiKeys;
-    if (!options) throw new Error(`deployment ${deploymentId}: apiKeys settings missing`);
-    const sources: ApiKeySource[] = [new StaticApiKeySource(options.keys)];
-    if (managed) sources.push(managed.sourceFor({ deploymentId, serviceId, inherited }));
-    return createApiKeyAuthenticator({
-      header: options.header === false ? undefined : options.header.toLowerCase(),
-      bearer: options.bearer,
-      basic: options.basic,
-      provider: `deployment:${deploymentId}`,
-      sources,
-    });
-  };
-}
+/** The `apiKeys` method: the deployment's keys from the file, then the plan's managed keys. */
+export const apiKeyFactory: AuthenticatorFactory = (
+  { deploymentId, serviceId, inherited, settings },
+  { managedApiKeys: managed },
+) => {
+  const options = settings.apiKeys;
+  if (!options) throw new Error(`deployment ${deploymentId}: apiKeys settings missing`);
+  const sources: ApiKeySource[] = [new StaticApiKeySource(options.keys)];
+  if (managed) sources.push(managed.sourceFor({ deploymentId, serviceId, inherited }));
+  return createApiKeyAuthenticator({
+    header: options.header === false ? undefined : options.header.toLowerCase(),
+    bearer: options.bearer,
+    basic: options.basic,
+    provider: `deployment:${deploymentId}`,
+    sources,
+  });
+};
