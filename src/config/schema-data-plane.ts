@@ -1,7 +1,7 @@
 /**
  * Per-deployment data-plane settings beyond routing and auth: which inbound headers are
  * stripped (`headers`) and which methods are served (`allowedMethods`). Validated here,
- * compiled into lookups by src/config/compile.ts.
+ * compiled into lookups by src/plan/compile.ts.
  */
 import { METHODS } from 'node:http';
 import { z } from 'zod';

@@ -2,7 +2,7 @@
  * The one mapping of "the state store cannot answer" to an HTTP answer, for every
  * control-plane endpoint (admin API and token service alike): 503 `unavailable` with
  * `Retry-After`, never a 500. Also the answers of a write that committed but that this
- * replica could not apply at once (read-your-writes, see runtime/apply-now.ts).
+ * replica could not apply at once (read-your-writes, see apply-now.ts).
  */
 import { GatehouseError } from '../errors.js';
 import { StoreNotPersistedError, StoreUnavailableError } from '../store/errors.js';

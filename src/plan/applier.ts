@@ -9,7 +9,7 @@ import type { PlanHolder } from './plan.js';
 import { checkReferences } from '../config/references.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { ManagedApiKeyIndex } from '../control/managed-api-keys.js';
-import { mergeControlState } from './inputs.js';
+import { assemblePlanInputs } from './inputs.js';
 import { EMPTY_SNAPSHOT, type ControlSnapshot } from '../control/state.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
@@ -151,7 +151,7 @@ export class PlanApplier {
   }
 
   private async install(fileConfig: GatehouseConfig): Promise<number> {
-    const config = mergeControlState(fileConfig, this.snapshot, this.deps.logger);
+    const config = assemblePlanInputs(fileConfig, this.snapshot, this.deps.logger);
     const issues = checkReferences(config);
     if (issues.length > 0) throw new ConfigError('configuration + admin API objects', issues);
     const plan = await compilePlan(config, {

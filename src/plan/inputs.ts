@@ -7,7 +7,7 @@ import type { ControlSnapshot } from '../control/state.js';
  * An API object whose id is declared in the file is ignored (the file wins); the admin
  * API refuses to create such objects, so this only matters after a file change.
  */
-export function mergeControlState(
+export function assemblePlanInputs(
   config: GatehouseConfig,
   snapshot: ControlSnapshot,
   logger: Logger,

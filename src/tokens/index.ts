@@ -13,7 +13,7 @@ import { CallerResolver } from './caller.js';
 import { JwtIssuer } from './issuer.js';
 import { JwtRevocations } from './jwt-revocations.js';
 import { TokenLifecycle } from './lifecycle.js';
-import { createGatehouseAuthenticator, type GatehouseMethodDeps } from './method.js';
+import { createGatehouseAuthenticator, type GatehouseMethodDeps } from './gatehouse-token-authenticator.js';
 import { PersonalTokenIndex } from './personal-index.js';
 import { PersonalTokens } from './personal-tokens.js';
 import { RefreshFamilies } from './refresh-families.js';

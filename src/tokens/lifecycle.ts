@@ -5,7 +5,7 @@
  * The decisive part needs no write here: the user record carries `passwordChangedAt`
  * and `disabledAt` (set by the admin API in the same write as the change), and every
  * check compares a token's issue time with them: refresh chains in refresh-tokens.ts,
- * personal tokens in method.ts, JWTs and personal tokens through the subject revocation
+ * personal tokens in gatehouse-token-authenticator.ts, JWTs and personal tokens through the subject revocation
  * of users.ts. So it holds on every replica, including one started later.
  *
  * This class does the eager part, on every replica that sees the change: it revokes the

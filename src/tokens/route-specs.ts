@@ -10,7 +10,7 @@ import {
   tokenRequestSchema,
   tokenResponseSchema,
 } from './api-schemas.js';
-import { PAGE_ROUTES } from './page-routes.js';
+import { PAGE_ROUTES } from './page/route-specs.js';
 
 const TAGS = ['tokens'] as const;
 const UNAUTHORIZED = { description: 'Missing, malformed, expired or revoked credentials.' };

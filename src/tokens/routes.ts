@@ -12,7 +12,7 @@ import {
 } from './api-schemas.js';
 import type { CallerResolver, UserCaller } from './caller.js';
 import { passwordGrant, refreshGrant, revoke, type GrantDeps } from './grants.js';
-import { createManageTokensPage } from './page.js';
+import { createManageTokensPage } from './page/manage-tokens-page.js';
 import { view, type PersonalTokens } from './personal-tokens.js';
 import type { SigningKeys } from './signing.js';
 import type { TokenUser } from './users.js';

@@ -2,7 +2,7 @@
  * The control plane's objects as the admin API shows them: those declared in the
  * configuration file (`source: "config"`, read-only) and those created through the API
  * (`source: "api"`, with their store revision). The file wins on an id both declare,
- * as in the data plane (src/control/merge.ts).
+ * as in the data plane (src/plan/inputs.ts).
  */
 import type { z } from 'zod';
 import type { GatehouseConfig } from '../../config/schema.js';

@@ -2,7 +2,7 @@
  * The first half of the /manage_tokens script: requests (every one with the
  * X-Gatehouse-CSRF header), the JWT kept in a variable, its silent renewal from the
  * HttpOnly session cookie 30 s before expiry and once after a 401, and "session expired".
- * page-script.ts wraps both halves in one function scope.
+ * script.ts wraps both halves in one function scope.
  */
 export const SESSION_PART = `  const $ = (id) => document.getElementById(id);
   const url = (path) => new URL(path, location.href).toString();

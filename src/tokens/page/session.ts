@@ -18,10 +18,10 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { authError } from '../auth/challenge.js';
-import { GatehouseError } from '../errors.js';
-import { parseBody } from './api-schemas.js';
-import { passwordGrant, refreshGrant, revoke, type GrantDeps, type TokenAnswer } from './grants.js';
+import { authError } from '../../auth/challenge.js';
+import { GatehouseError } from '../../errors.js';
+import { parseBody } from '../api-schemas.js';
+import { passwordGrant, refreshGrant, revoke, type GrantDeps, type TokenAnswer } from '../grants.js';
 
 export const PAGE_COOKIE = 'gatehouse_page_session';
 export const PAGE_CLIENT_PREFIX = 'manage-tokens-page-';

@@ -1,16 +1,16 @@
 /**
  * /manage_tokens: the page (static HTML), its script and stylesheet as files, and its
- * session endpoints (page-session.ts). The CSP allows scripts and styles from this
+ * session endpoints (session.ts). The CSP allows scripts and styles from this
  * origin only (no inline code at all), fetches to this origin, no forms, frames, base
  * or plugins, and Trusted Types so the script cannot write HTML even by mistake.
  */
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { GrantDeps } from './grants.js';
-import { PAGE_HTML } from './page-html.js';
-import { PAGE_SCRIPT } from './page-script.js';
-import { createPageSessionRouter } from './page-session.js';
-import { PAGE_CSS } from './page-style.js';
+import type { GrantDeps } from '../grants.js';
+import { PAGE_HTML } from './html.js';
+import { PAGE_SCRIPT } from './script.js';
+import { createPageSessionRouter } from './session.js';
+import { PAGE_CSS } from './style.js';
 
 export const PAGE_CSP = [
   "default-src 'none'",

@@ -1,6 +1,6 @@
 /** The /manage_tokens routes, for /openapi.json (route-specs.ts lists them with the token API). */
-import type { RouteSpec } from '../control/module.js';
-import { pageSessionSchema, pageSignInSchema } from './page-session.js';
+import type { RouteSpec } from '../../control/module.js';
+import { pageSessionSchema, pageSignInSchema } from './session.js';
 
 const TAGS = ['tokens'] as const;
 const CSRF = {
