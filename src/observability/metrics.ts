@@ -1,21 +1,16 @@
 /**
- * Every Prometheus metric Gatehouse exports, in one place. Hot-path code receives
+ * Every Prometheus metric Gatehouse exports, in one place (the per-deployment children
+ * are in metrics/deployment.ts, re-exported here). Hot-path code receives
  * pre-bound children (DeploymentMetrics) so a request never hashes label objects.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { HotCounter, HotHistogram, type CounterCell, type HistogramCell } from './fast-metrics.js';
+import { HotCounter, HotHistogram } from './fast-metrics.js';
 
-const LATENCY_BUCKETS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-];
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
+import { DeploymentMetrics } from './metrics/deployment.js';
+import { LATENCY_BUCKETS, sampledGauge, type NodeHealthSource } from './metrics/shared.js';
 
-/** A node's health as the metrics collector sees it. */
-export interface NodeHealthSource {
-  readonly infrastructureId: string;
-  nodeStates(): Iterable<{ url: string; healthy: boolean }>;
-}
+export { DeploymentMetrics } from './metrics/deployment.js';
+export type { NodeHealthSource } from './metrics/shared.js';
 
 export class GatehouseMetrics {
   readonly registry = new Registry();
@@ -180,24 +175,18 @@ export class GatehouseMetrics {
   readonly nodeHealthy: Gauge<'infrastructure' | 'node'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    const inFlight = (): number => this.inFlightSource();
-    this.inFlight = new Gauge({
-      name: 'gatehouse_requests_in_flight',
-      help: 'Data-plane requests currently being handled.',
-      registers: [this.registry],
-      collect() {
-        this.set(inFlight());
-      },
-    });
-    const tokenCacheEntries = (): number => this.tokenCacheSource();
-    this.tokenCacheEntries = new Gauge({
-      name: 'gatehouse_token_cache_entries',
-      help: 'Entries in the verified-token cache (expired ones leave within a second).',
-      registers: [this.registry],
-      collect() {
-        this.set(tokenCacheEntries());
-      },
-    });
+    this.inFlight = sampledGauge(
+      this.registry,
+      'gatehouse_requests_in_flight',
+      'Data-plane requests currently being handled.',
+      () => this.inFlightSource(),
+    );
+    this.tokenCacheEntries = sampledGauge(
+      this.registry,
+      'gatehouse_token_cache_entries',
+      'Entries in the verified-token cache (expired ones leave within a second).',
+      () => this.tokenCacheSource(),
+    );
     const sources = (): readonly NodeHealthSource[] => this.healthSources;
     this.nodeHealthy = new Gauge({
       name: 'gatehouse_upstream_node_healthy',
@@ -256,40 +245,5 @@ export class GatehouseMetrics {
 
   forDeployment(deploymentId: string): DeploymentMetrics {
     return new DeploymentMetrics(this, deploymentId);
-  }
-}
-
-/** Metric children bound to one deployment label, created at compile time. */
-export class DeploymentMetrics {
-  readonly duration: HistogramCell;
-  readonly upstream: HistogramCell;
-  private readonly counters = new Map<string, CounterCell[]>();
-
-  constructor(
-    private readonly metrics: GatehouseMetrics,
-    readonly deploymentId: string,
-  ) {
-    this.duration = metrics.requestDuration.labels(deploymentId);
-    this.upstream = metrics.upstreamDuration.labels(deploymentId);
-  }
-
-  countRequest(method: string, status: number): void {
-    // Cells indexed by method, then status class (1xx..5xx, other): no key string per request.
-    let byClass = this.counters.get(method);
-    if (!byClass) {
-      const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
-      byClass = STATUS_CLASSES.map((c) => this.metrics.requests.labels(this.deploymentId, m, c));
-      if (m !== 'OTHER' || this.counters.size < 32) this.counters.set(method, byClass);
-    }
-    const index = status >= 100 && status < 600 ? Math.floor(status / 100) - 1 : 5;
-    (byClass[index] as CounterCell).inc();
-  }
-
-  upstreamFailure(reason: string): void {
-    this.metrics.upstreamFailures.labels(this.deploymentId, reason).inc();
-  }
-
-  retry(): void {
-    this.metrics.upstreamRetries.labels(this.deploymentId).inc();
   }
 }

@@ -9,7 +9,6 @@
  * documents exactly like the other backends. PEXPIRE (the TTL itself) is the physical
  * backstop that frees memory; with the system clock both agree.
  */
-import { assembleAuditRecord, matchesAudit } from './audit.js';
 import { BaseStore, type IdRange, type Notifications, type StoreContext } from './base.js';
 import { StoreConflictError, StoreError, StoreNotFoundError } from './errors.js';
 import {
@@ -19,6 +18,7 @@ import {
   type RedisConnectionOptions,
   type RedisLink,
 } from './redis-client.js';
+import { readAuditRange } from './redis-audit.js';
 import { RedisKeys } from './redis-keys.js';
 import type { DurabilityPlan } from './redis-durability.js';
 import { RedisChangeFeed } from './redis-notify.js';
@@ -46,7 +46,6 @@ const SCRIPTS = {
   auditPrune: luaScript(lua.AUDIT_PRUNE),
 };
 const PURGE_BATCH = 1000;
-const AUDIT_BATCH = 500;
 
 export class RedisStore extends BaseStore {
   readonly backend = 'redis';
@@ -210,20 +209,7 @@ export class RedisStore extends BaseStore {
     beforeSeq: number | undefined,
     limit: number,
   ): Promise<T.AuditRecord[]> {
-    const out: T.AuditRecord[] = [];
-    let max = beforeSeq === undefined ? '+inf' : `(${beforeSeq}`;
-    for (;;) {
-      const members = strings(
-        await this.link.call('ZREVRANGEBYSCORE', this.keys.audit(), max, '-inf', 'LIMIT', 0, AUDIT_BATCH),
-      );
-      for (const member of members) {
-        const record = assembleAuditRecord((member ?? '').slice(0, 16), (member ?? '').slice(17));
-        if (matchesAudit(record, filter)) out.push(record);
-        if (out.length >= limit) return out;
-      }
-      if (members.length < AUDIT_BATCH) return out;
-      max = `(${Number((members[members.length - 1] ?? '').slice(0, 16))}`;
-    }
+    return readAuditRange(this.link, this.keys.audit(), filter, beforeSeq, limit);
   }
 
   protected async deleteAudit(retention: T.AuditRetention): Promise<number> {

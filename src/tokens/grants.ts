@@ -16,22 +16,13 @@ import type { passwordGrantSchema, refreshGrantSchema, revokeRequestSchema } fro
 import type { BruteForceGuard } from './brute-force.js';
 import { addressOf, ANONYMOUS_AUDIT_CALLER, userAuditCaller } from './caller.js';
 import type { JwtIssuer } from './issuer.js';
-import type { RefreshFamilies } from './refresh-families.js';
 import type { FamilyFacts } from './refresh-records.js';
+import { answer, refreshExpiry, type TokenAnswer } from './token-answer.js';
+import type { RefreshFamilies } from './refresh-families.js';
 import type { RefreshFailure, RefreshTokens } from './refresh-tokens.js';
 import type { TokenUser, UserDirectory } from './users.js';
 
-export interface TokenAnswer {
-  readonly jwt: string;
-  readonly duration: number;
-  readonly token_type: 'Bearer';
-  readonly refresh_token?: string;
-  /** With a refresh token: seconds until its chain ends (absolute lifetime, capped). */
-  readonly refresh_token_expires_in?: number;
-  /** With a refresh token: the same instant as an ISO 8601 date. */
-  readonly refresh_expires_at?: string;
-  readonly client_id: string;
-}
+export type { TokenAnswer } from './token-answer.js';
 
 export interface GrantDeps {
   readonly users: UserDirectory;
@@ -234,37 +225,4 @@ export async function revoke(
       req,
     );
   return { revoked: family !== undefined };
-}
-
-/** When a chain ends: its absolute end, capped by the maximum lifetime in force now. */
-function refreshExpiry(deps: GrantDeps, family: FamilyFacts | undefined): RefreshExpiry | undefined {
-  if (!family) return undefined;
-  const cap = deps.users.maximumRefreshLifetimeMs();
-  const end = cap === undefined ? family.expiresAt : Math.min(family.expiresAt, family.createdAt + cap);
-  return { inSec: Math.max(0, Math.round((end - deps.clock.now()) / 1000)), at: new Date(end).toISOString() };
-}
-
-interface RefreshExpiry {
-  readonly inSec: number;
-  readonly at: string;
-}
-
-function answer(
-  jwt: { jwt: string; duration: number },
-  refreshToken: string | undefined,
-  clientId: string,
-  expiry: RefreshExpiry | undefined,
-): TokenAnswer {
-  return {
-    jwt: jwt.jwt,
-    duration: jwt.duration,
-    token_type: 'Bearer',
-    ...(refreshToken === undefined
-      ? {}
-      : {
-          refresh_token: refreshToken,
-          ...(expiry ? { refresh_token_expires_in: expiry.inSec, refresh_expires_at: expiry.at } : {}),
-        }),
-    client_id: clientId,
-  };
 }
