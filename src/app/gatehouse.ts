@@ -4,6 +4,7 @@
  * authentication methods; the first plan; listeners.ts), and `stop()` drains it
  * (shutdown.ts) and frees everything in the reverse order.
  */
+import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
@@ -11,6 +12,7 @@ import type { Clock } from '../clock.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { ControlModule, ControlModuleFactory } from '../control/module.js';
 import type { ControlState } from '../control/state.js';
+import type { UsageRecorder } from '../control/usage.js';
 import { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
@@ -51,6 +53,8 @@ export class Gatehouse {
   readonly store: Store;
   readonly state: ControlState;
   private readonly applier: PlanApplier;
+  /** "Last used" times (tests flush it before reading them back). */
+  private readonly usage: UsageRecorder;
   private readonly accessLog: AccessLog;
   private modules: readonly ControlModule[] = [];
   private draining = false;
@@ -74,6 +78,7 @@ export class Gatehouse {
       plans: this.plans,
       revocations: this.revocations,
       tokenCache: this.tokenCache,
+      usage: this.usage,
     } = services);
     this.applier = new PlanApplier(
       {
@@ -129,6 +134,11 @@ export class Gatehouse {
       throw err;
     }
     return gatehouse;
+  }
+
+  /** The admin listener (tests read the routes Express serves from it). */
+  private get adminServer(): Server | undefined {
+    return this.listeners?.admin;
   }
 
   get currentConfig(): GatehouseConfig {
