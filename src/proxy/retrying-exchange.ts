@@ -3,11 +3,11 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
-import type { PoolRegistry } from '../proxy/pool-registry.js';
-import { ClientGoneError, type ForwardFailure } from '../proxy/forward-failure.js';
-import { forward, type ForwardHandle, type RelayEvents, type UpstreamRequest } from '../proxy/forwarder.js';
-import type { UpstreamNode } from '../proxy/upstream-pool.js';
-import { sendError } from './respond.js';
+import type { PoolRegistry } from './pool-registry.js';
+import { ClientGoneError, type ForwardFailure } from './forward-failure.js';
+import { forward, type ForwardHandle, type RelayEvents, type UpstreamRequest } from './forwarder.js';
+import type { UpstreamNode } from './upstream-pool.js';
+import { sendError } from '../server/respond.js';
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 

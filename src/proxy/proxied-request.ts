@@ -9,9 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
-import { BodyTooLargeError } from '../proxy/body-limit.js';
-import { RequestBody } from '../proxy/request-body.js';
-import { Exchange, type ExchangeServices } from './exchange.js';
+import { BodyTooLargeError } from './body-limit.js';
+import { RequestBody } from './request-body.js';
+import { Exchange, type ExchangeServices } from './retrying-exchange.js';
 import type { DeadlineEntry, RequestDeadlines } from './request-deadlines.js';
 
 /** What the client said about its body: none, a length, or chunked (unknown length). */
