@@ -129,8 +129,7 @@ export class Gatehouse {
       pools: this.pools,
       clock: this.clock,
       isDraining: () => this.draining,
-      accessLog: () =>
-        this.applier.fileConfig.logging.accessLog && accessLog.enabled ? accessLog : undefined,
+      accessLog,
     });
   }
 

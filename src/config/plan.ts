@@ -3,6 +3,7 @@ import type { Gate } from '../auth/types.js';
 import type { DeploymentMetrics } from '../observability/metrics.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import type { UpstreamPathRule } from '../proxy/upstream-path.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
 import type { MethodPolicy } from '../routing/allowed-methods.js';
 import type { Router } from '../routing/router.js';
@@ -23,7 +24,8 @@ export interface CompiledDeployment {
   readonly enabled: boolean;
   readonly host: string | undefined;
   readonly basePath: string;
-  readonly stripPrefix: boolean;
+  /** Path and query the node receives (the base path stripped when `stripPrefix`). */
+  readonly upstreamPath: UpstreamPathRule;
   readonly retryIdempotent: boolean;
   /** Methods served; others get 405 with `Allow`. */
   readonly methods: MethodPolicy;
@@ -46,6 +48,8 @@ export interface RuntimePlan {
   readonly router: Router<CompiledDeployment>;
   readonly deployments: ReadonlyMap<string, CompiledDeployment>;
   readonly proxyTrust: ProxyTrust;
+  /** `logging.accessLog`: one access-log line per data-plane request. */
+  readonly accessLog: boolean;
   /** How users authenticate on the admin API with this plan's providers (admin keys aside). */
   readonly adminAuthenticators: readonly Authenticator[];
   /** Pool references this plan holds (released when the plan is retired and idle). */

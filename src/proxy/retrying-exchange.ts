@@ -1,19 +1,69 @@
-import type { ServerResponse } from 'node:http';
+/**
+ * One request's trip to the nodes of its deployment: pick a node (the pool's balancing),
+ * count it in flight on that node until the exchange ends (for an upgrade: until the
+ * tunnel closes, so least-connections sees WebSockets), record success or a connection
+ * failure (passive ejection), and retry once on another node when the first attempt
+ * failed before any response and no byte of the body was read:
+ * - a request that never left Gatehouse (no connection was established for it: refused,
+ *   connect timeout, DNS or TLS handshake failure), whatever its method and whatever
+ *   `retryIdempotent` says: the node saw nothing, so nothing can happen twice (nginx's
+ *   `proxy_next_upstream error`, Envoy's `connect-failure`);
+ * - an idempotent request after a connection failure once sent (reset or closed before
+ *   the response head), when the deployment has `retryIdempotent`.
+ * Every outcome ends in exactly one of: a relayed response, a JSON error, or a
+ * destroyed connection. The client end (an HTTP response or an upgraded socket) is
+ * behind ClientEnd, so HTTP and upgrades share this loop.
+ */
 import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
-import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
-import type { PoolRegistry } from './pool-registry.js';
+import type { Logger } from '../observability/log.js';
+import type { DeploymentMetrics } from '../observability/metrics.js';
 import { ClientGoneError, type ForwardFailure } from './forward-failure.js';
-import { forward, type ForwardHandle, type RelayEvents, type UpstreamRequest } from './forwarder.js';
-import type { UpstreamNode } from './upstream-pool.js';
-import { sendError } from '../server/respond.js';
+import type { NodeClient } from './forwarder.js';
+import type { PoolRegistry } from './pool-registry.js';
+import type { ForwardHandle, RelayEvents } from './relay.js';
+import type { UpstreamNode, UpstreamPool } from './upstream-pool.js';
+
+/** The errors an exchange ends with, built once (their answers are rendered once too). */
+const FAILED = {
+  no_healthy_node: Object.freeze(new GatehouseError('no_healthy_node')),
+  bad_gateway: Object.freeze(new GatehouseError('bad_gateway')),
+  upstream_timeout: Object.freeze(new GatehouseError('upstream_timeout')),
+  body_too_large: Object.freeze(new GatehouseError('body_too_large')),
+} as const;
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 export interface ExchangeServices {
   readonly clock: Clock;
   readonly pools: PoolRegistry;
+  readonly logger: Logger;
+}
+
+/** What the exchange needs of the deployment: its nodes, retry rule and metrics. */
+export interface ExchangeTarget {
+  readonly id: string;
+  readonly infrastructureId: string;
+  readonly pool: UpstreamPool;
+  readonly retryIdempotent: boolean;
+  readonly metrics: DeploymentMetrics;
+}
+
+/** The client side of an exchange: where attempts relay to and errors are answered. */
+export interface ClientEnd {
+  readonly requestId: string;
+  readonly method: string;
+  /** The request body as sent upstream (null when there is none). */
+  readonly body: Readable | null;
+  /** The client is gone: nothing more to send it. */
+  readonly gone: boolean;
+  /** Starts one attempt on a node, relaying its answer to the client. */
+  attempt(client: NodeClient, events: RelayEvents): ForwardHandle;
+  /** No answer has started: answer with a JSON error. */
+  fail(error: GatehouseError): void;
+  /** An answer had started: cut the connection, the only honest signal left. */
+  cut(): void;
 }
 
 /**
@@ -26,22 +76,12 @@ function bodyUntouched(body: Readable | null): boolean {
   return body === null || (!body.readableDidRead && !body.destroyed && !body.readableEnded);
 }
 
-/**
- * One request's trip upstream: pick a node, relay, and retry once on another node when
- * the first attempt failed before any response and no byte of the body was read:
- * - a request that never left Gatehouse (no connection was established for it: refused,
- *   connect timeout, DNS or TLS handshake failure), whatever its method and whatever
- *   `retryIdempotent` says: the node saw nothing, so nothing can happen twice (nginx's
- *   `proxy_next_upstream error`, Envoy's `connect-failure`);
- * - an idempotent request after a connection failure once sent (reset or closed before
- *   the response head), when the deployment has `retryIdempotent`.
- * Every outcome ends in exactly one of: a relayed response, a JSON error, or a
- * destroyed connection.
- */
-export class Exchange implements RelayEvents {
+export class RetryingExchange implements RelayEvents {
   node: UpstreamNode | undefined;
   retried = false;
-  /** performance.now() when the upstream answered (0 if it did not). */
+  /** Status the upstream answered with (0 while none). */
+  status = 0;
+  /** Milliseconds until the upstream answered (0 if it did not). */
   upstreamMs = 0;
   private handle: ForwardHandle | undefined;
   private sentAt = 0;
@@ -49,17 +89,15 @@ export class Exchange implements RelayEvents {
 
   constructor(
     private readonly services: ExchangeServices,
-    private readonly res: ServerResponse,
-    private readonly deployment: CompiledDeployment,
-    private readonly request: UpstreamRequest,
-    private readonly requestHasBody: boolean,
+    private readonly target: ExchangeTarget,
+    private readonly end: ClientEnd,
   ) {}
 
   start(): void {
-    const node = this.deployment.pool.pick();
+    const node = this.target.pool.pick();
     if (!node) {
       this.settled = true;
-      sendError(this.res, new GatehouseError('no_healthy_node'), this.request.requestId, this.requestHasBody);
+      this.end.fail(FAILED.no_healthy_node);
       return;
     }
     this.send(node);
@@ -74,13 +112,14 @@ export class Exchange implements RelayEvents {
     this.node = node;
     node.inFlight++;
     this.sentAt = performance.now();
-    this.handle = forward(node.client, this.request, this.res, this);
+    this.handle = this.end.attempt(node.client, this);
   }
 
-  onResponseStart(): void {
+  onResponseStart(status: number): void {
+    this.status = status;
     this.node?.recordSuccess();
     this.upstreamMs = performance.now() - this.sentAt;
-    this.deployment.metrics.upstream.observe(this.upstreamMs / 1000);
+    this.target.metrics.upstream.observe(this.upstreamMs / 1000);
   }
 
   onComplete(): void {
@@ -88,46 +127,45 @@ export class Exchange implements RelayEvents {
     if (this.node) this.node.inFlight--;
   }
 
+  onTunnelError(err: Error, side: 'client' | 'upstream'): void {
+    const level = side === 'upstream' ? 'warn' : 'debug';
+    this.services.logger[level](
+      { err, side, requestId: this.end.requestId, deployment: this.target.id, node: this.node?.url },
+      'upgraded connection failed',
+    );
+  }
+
   onFailure(failure: ForwardFailure, responseStarted: boolean): void {
     const node = this.node;
     if (node) {
       node.inFlight--;
       if (failure.connectionFailure && node.recordConnectionFailure(this.services.clock.now()))
-        this.services.pools.recordEjection(this.deployment.infrastructureId, node);
+        this.services.pools.recordEjection(this.target.infrastructureId, node);
     }
     if (failure.code === 'client_gone') {
       this.settled = true;
       return;
     }
-    this.deployment.metrics.upstreamFailure(failure.reason);
+    this.target.metrics.upstreamFailure(failure.reason);
     if (!responseStarted && this.mayRetry(failure)) {
-      const next = this.deployment.pool.pick(node);
+      const next = this.target.pool.pick(node);
       if (next) {
         this.retried = true;
-        this.deployment.metrics.retry();
+        this.target.metrics.retry();
         this.send(next);
         return;
       }
     }
     this.settled = true;
-    if (responseStarted) this.res.destroy();
-    else sendError(this.res, new GatehouseError(failure.code), this.request.requestId, this.requestHasBody);
+    if (responseStarted) this.end.cut();
+    else this.end.fail(FAILED[failure.code]);
   }
 
   private mayRetry(failure: ForwardFailure): boolean {
-    if (
-      this.retried ||
-      !bodyUntouched(this.request.body) ||
-      // The client is gone. (Not req.destroyed: a body that was read to its end into the
-      // limit counter auto-destroys the request stream.)
-      this.res.destroyed
-    )
-      return false;
+    if (this.retried || !bodyUntouched(this.end.body) || this.end.gone) return false;
     if (failure.notSent) return true;
     return (
-      failure.connectionFailure &&
-      this.deployment.retryIdempotent &&
-      IDEMPOTENT_METHODS.has(this.request.method)
+      failure.connectionFailure && this.target.retryIdempotent && IDEMPOTENT_METHODS.has(this.end.method)
     );
   }
 }
