@@ -100,7 +100,11 @@ export class UpgradeDoor {
     );
   };
 
-  /** Gives the request head back to Node's HTTP parser with the Upgrade removed. */
+  /**
+   * Gives the request head back to Node's HTTP parser with the Upgrade removed, once the
+   * connection's earlier (pipelined) responses are written: a new parser state must not
+   * start while the old one still owns the socket.
+   */
   private serveWithoutUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const server = (socket as Duplex & { server?: http.Server }).server;
     const listen = (http as unknown as { _connectionListener?: (this: http.Server, s: Duplex) => void })
@@ -116,8 +120,18 @@ export class UpgradeDoor {
     }
     if (head.length > 0) socket.unshift(head);
     socket.unshift(Buffer.from(headWithoutUpgrade(req), 'latin1'));
-    listen.call(server, socket);
+    whenSocketFree(socket, () => {
+      if (!socket.destroyed) listen.call(server, socket);
+    });
   }
+}
+
+/** Runs `then` once no earlier response is being written on the socket (Node's `_httpMessage`). */
+function whenSocketFree(socket: Duplex, then: () => void): void {
+  const current = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (!current) return then();
+  // 'close' comes after Node handed the socket to the next queued response, if any.
+  current.once('close', () => whenSocketFree(socket, then));
 }
 
 /** The request head as received, minus the Upgrade field and the `upgrade` Connection option. */
