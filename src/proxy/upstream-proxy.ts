@@ -16,7 +16,7 @@ import { ProxiedRequest } from './proxied-request.js';
 import { ProxiedUpgrade } from './proxied-upgrade.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { buildUpstreamHeaders, type UpstreamHeaderPolicy } from './request-headers.js';
-import type { ExchangeServices, ExchangeTarget } from './retrying-exchange.js';
+import type { ExchangeServices, ExchangeTarget, RetryingExchange } from './retrying-exchange.js';
 import type { UpstreamPathRule } from './upstream-path.js';
 
 /** Writes JSON error answers (the data plane's writer, which also counts them). */
@@ -57,10 +57,39 @@ export interface ProxyContext {
   readonly answers: ErrorAnswers;
 }
 
-/** What the data plane needs of the proxy (tests hand in their own). */
-export type RequestProxy = Pick<UpstreamProxy, 'forward' | 'upgrade'>;
+/** A request the proxy has taken over, as the data plane sees it. */
+export interface ProxiedExchange {
+  /** The exchange with the nodes, once started (node, upstream time, retried: for the access log). */
+  readonly exchange: RetryingExchange | undefined;
+  /** The client left: stop. */
+  cancel(): void;
+}
 
-export class UpstreamProxy {
+/** An upgrade the proxy has taken over. */
+export interface ProxiedHandshake extends ProxiedExchange {
+  /** The status the client got (0 while none). */
+  readonly status: number;
+}
+
+/** What the data plane needs of the proxy (unit tests hand in their own). */
+export interface RequestProxy {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    admitted: AdmittedRequest,
+    startedAt: number,
+    expectContinue: boolean,
+  ): ProxiedExchange;
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    protocol: string,
+    admitted: AdmittedRequest,
+  ): ProxiedHandshake;
+}
+
+export class UpstreamProxy implements RequestProxy {
   private readonly ctx: ProxyContext;
 
   constructor(services: ExchangeServices, answers: ErrorAnswers) {

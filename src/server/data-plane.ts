@@ -7,9 +7,13 @@ import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
-import type { ProxiedRequest } from '../proxy/proxied-request.js';
 import { bodyShape } from '../proxy/proxied-request.js';
-import { UpstreamProxy, type ErrorAnswers, type RequestProxy } from '../proxy/upstream-proxy.js';
+import {
+  UpstreamProxy,
+  type ErrorAnswers,
+  type ProxiedExchange,
+  type RequestProxy,
+} from '../proxy/upstream-proxy.js';
 import { DEFAULT_METHOD_POLICY } from '../routing/allowed-methods.js';
 import { admit } from './admission.js';
 import { RequestRecorder } from './request-record.js';
@@ -117,7 +121,7 @@ export class DataPlane {
     // Both are set further down and read by the close listener registered first.
     // eslint-disable-next-line prefer-const
     let deployment: CompiledDeployment | undefined;
-    let proxied: ProxiedRequest | undefined;
+    let proxied: ProxiedExchange | undefined;
     // 'close' fires exactly once; `on` avoids the wrapper `once` allocates per request.
     res.on('close', () => {
       const completed = res.writableFinished;

@@ -16,8 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { CompiledDeployment, PlanHolder } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
-import type { ProxiedUpgrade } from '../proxy/proxied-upgrade.js';
-import type { ErrorAnswers, RequestProxy } from '../proxy/upstream-proxy.js';
+import type { ErrorAnswers, ProxiedHandshake, RequestProxy } from '../proxy/upstream-proxy.js';
 import { admit } from './admission.js';
 import type { RequestRecorder } from './request-record.js';
 import { requestIdFor } from './request-id.js';
@@ -53,7 +52,7 @@ export class UpgradeDoor {
     // Set further down and read by the close listener registered first.
     // eslint-disable-next-line prefer-const
     let deployment: CompiledDeployment | undefined;
-    let proxied: ProxiedUpgrade | undefined;
+    let proxied: ProxiedHandshake | undefined;
     let answered = 0;
     socket.on('error', (err: Error) => {
       logger.debug({ err, requestId }, 'upgrade client connection failed');
