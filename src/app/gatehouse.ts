@@ -98,7 +98,7 @@ export class Gatehouse {
       clock: this.clock,
       isDraining: () => this.draining,
       // The switch is compiled into the plan (logging.accessLog); no file read per request.
-      accessLog: () => (this.plans.current?.accessLog && accessLog.enabled ? accessLog : undefined),
+      accessLog,
     });
   }
 

@@ -22,7 +22,7 @@ import type { GatehouseMetrics } from '../observability/metrics.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import type { KeyLife } from './jwt/key-life.js';
 import type { RevocationList } from './revocation.js';
-import type { Admission, Identity } from './types.js';
+import type { Identity } from './types.js';
 
 /** A token that verified once, with the admission computed for it. */
 export interface VerifiedToken {
@@ -59,7 +59,6 @@ function segment(max: number, clock: Clock): Segment {
 export class VerifiedTokenCache {
   private readonly probation: Segment;
   private readonly protected: Segment;
-  private readonly admissions = new WeakMap<VerifiedToken, Admission>();
   private readonly expiries: ExpiryWheel<string>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -107,16 +106,6 @@ export class VerifiedTokenCache {
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
     else this.probation.set(key, entry, { ttl });
     this.expiries.add(key, now + ttl);
-  }
-
-  /** The admission object for an entry, built once per entry (the hot path allocates nothing). */
-  admission(entry: VerifiedToken): Admission {
-    let admission = this.admissions.get(entry);
-    if (!admission) {
-      admission = Object.freeze({ allowed: true, identity: entry.identity });
-      this.admissions.set(entry, admission);
-    }
-    return admission;
   }
 
   delete(key: string): void {

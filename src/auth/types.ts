@@ -42,9 +42,13 @@ export const ANONYMOUS: Identity = Object.freeze({
   restrictedToScopes: true,
 });
 
-/** The outcome of letting a request in (authentication + authorization), as a value. */
+/**
+ * The outcome of letting a request in (authentication + authorization), as a value. An
+ * admitted request carries the identity headers the upstream gets (flat [name, value,
+ * ...]), so what follows the gate never calls back into it.
+ */
 export type Admission =
-  | { readonly allowed: true; readonly identity: Identity }
+  | { readonly allowed: true; readonly identity: Identity; readonly upstreamHeaders: readonly string[] }
   | { readonly allowed: false; readonly error: GatehouseError };
 
 /**
@@ -56,6 +60,4 @@ export interface Gate {
   admit(req: IncomingMessage): MaybePromise<Admission>;
   /** Lower-case header names the gate sets for the upstream (stripped from the client). */
   readonly identityHeaderNames: ReadonlySet<string>;
-  /** Identity → flat [name, value, ...] header list for the upstream. */
-  identityHeaders(identity: Identity): string[];
 }

@@ -2,11 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Authenticator, AuthnResult } from '../auth/authenticator.js';
 import { groupsSatisfy, type GroupRequirement } from '../auth/authorizers/groups.js';
 import { missingScopes } from '../auth/authorizers/scopes.js';
-import { authError } from '../auth/challenge.js';
 import { extractCredentials, type RequestCredentials } from '../auth/credentials.js';
 import { ANONYMOUS, type Admission, type Gate, type Identity, type MaybePromise } from '../auth/types.js';
-import { GatehouseError } from '../errors.js';
 import type { AuthOutcomeRecorder } from './auth-outcomes.js';
+import { GateDenials } from './denials.js';
 
 export interface GateSpec {
   readonly authenticators: readonly Authenticator[];
@@ -30,28 +29,34 @@ interface Problem {
 /**
  * A deployment's compiled gate: extract credentials once, let each method answer in
  * turn (first `authenticated` wins), then check required groups and scopes. Stays
- * synchronous until a method must wait.
+ * synchronous until a method must wait. Its answer is final: an admission carries the
+ * upstream identity headers, a refusal one of the gate's prebuilt denials.
  */
 export class CompiledGate implements Gate {
   private readonly publicOnly: boolean;
   private readonly hasRequirements: boolean;
-  private readonly basicChallenge: boolean;
   private readonly anonymousAdmission: Admission;
+  private readonly denials: GateDenials;
+  /** One admission per identity: a cached token's identity is admitted without allocating. */
+  private readonly admissions = new WeakMap<Identity, Admission>();
 
   constructor(private readonly spec: GateSpec) {
     this.publicOnly = spec.allowPublic && spec.authenticators.length === 0;
     this.hasRequirements =
       spec.scopes.length > 0 || spec.groups.anyOf.length > 0 || spec.groups.allOf.length > 0;
-    this.basicChallenge = spec.authenticators.some((a) => a.schemes.includes('Basic'));
-    this.anonymousAdmission = Object.freeze({ allowed: true, identity: ANONYMOUS });
+    this.denials = new GateDenials({
+      basic: spec.authenticators.some((a) => a.schemes.includes('Basic')),
+      scopes: spec.scopes,
+    });
+    this.anonymousAdmission = Object.freeze({
+      allowed: true,
+      identity: ANONYMOUS,
+      upstreamHeaders: Object.freeze(spec.identityHeaders(ANONYMOUS)),
+    });
   }
 
   get identityHeaderNames(): ReadonlySet<string> {
     return this.spec.identityHeaderNames;
-  }
-
-  identityHeaders(identity: Identity): string[] {
-    return this.spec.identityHeaders(identity);
   }
 
   admit(req: IncomingMessage): MaybePromise<Admission> {
@@ -62,7 +67,7 @@ export class CompiledGate implements Gate {
     const credentials = extractCredentials(req.rawHeaders, this.spec.apiKeyHeader);
     if (credentials.malformed !== undefined) {
       this.spec.outcomes.rejected('credentials', 'malformed');
-      return this.deny(authError('invalid_request', credentials.malformed, { basic: this.basicChallenge }));
+      return this.denials.rejected('invalid_request', credentials.malformed);
     }
     return this.tryMethods(credentials, req, 0, undefined);
   }
@@ -98,23 +103,16 @@ export class CompiledGate implements Gate {
     if (problem) {
       const { result, method } = problem;
       this.spec.outcomes.rejected(method, result.reason, result.outcome === 'unavailable');
-      if (result.outcome === 'unavailable')
-        return this.deny(
-          new GatehouseError('auth_unavailable', result.description, { headers: { 'retry-after': '5' } }),
-        );
-      return this.deny(authError(result.code, result.description, { basic: this.basicChallenge }));
+      if (result.outcome === 'unavailable') return this.denials.unavailable(result.description);
+      return this.denials.rejected(result.code, result.description);
     }
     if (this.spec.allowPublic && !credentials.present) return this.authorize(ANONYMOUS);
     if (credentials.present) {
       this.spec.outcomes.rejected('credentials', 'not_accepted');
-      return this.deny(
-        authError('invalid_token', 'The credential presented is not one this deployment accepts.', {
-          basic: this.basicChallenge,
-        }),
-      );
+      return this.denials.notAccepted;
     }
     this.spec.outcomes.rejected('credentials', 'missing');
-    return this.deny(authError('missing_credentials', undefined, { basic: this.basicChallenge }));
+    return this.denials.missingCredentials;
   }
 
   /** Required groups and scopes. Anonymous callers are asked to authenticate rather than refused. */
@@ -122,30 +120,29 @@ export class CompiledGate implements Gate {
     if (this.hasRequirements) {
       if (identity === ANONYMOUS) {
         this.spec.outcomes.rejected('public', 'authentication_required');
-        return this.deny(authError('missing_credentials', undefined, { basic: this.basicChallenge }));
+        return this.denials.missingCredentials;
       }
       if (!groupsSatisfy(identity.groups, this.spec.groups)) {
         this.spec.outcomes.forbidden(identity.method, 'groups');
-        return this.deny(
-          new GatehouseError('forbidden', 'The caller is not in a group this deployment requires.'),
-        );
+        return this.denials.forbiddenGroups;
       }
       const missing = missingScopes(identity.scopes, this.spec.scopes);
       if (missing.length > 0) {
         this.spec.outcomes.forbidden(identity.method, 'scopes');
-        return this.deny(
-          authError('insufficient_scope', `The credential lacks the scope(s): ${missing.join(' ')}.`, {
-            scope: this.spec.scopes,
-          }),
-        );
+        return this.denials.insufficientScope(missing);
       }
     }
     this.spec.outcomes.allowed(identity.method);
-    return identity === ANONYMOUS ? this.anonymousAdmission : { allowed: true, identity };
+    return identity === ANONYMOUS ? this.anonymousAdmission : this.admitted(identity);
   }
 
-  private deny(error: GatehouseError): Admission {
-    return { allowed: false, error };
+  private admitted(identity: Identity): Admission {
+    let admission = this.admissions.get(identity);
+    if (!admission) {
+      admission = { allowed: true, identity, upstreamHeaders: this.spec.identityHeaders(identity) };
+      this.admissions.set(identity, admission);
+    }
+    return admission;
   }
 }
 

@@ -14,6 +14,7 @@ import type { MethodRegistry, PlanMethods } from '../auth/method-registry.js';
 import { compileProxyTrust } from '../proxy/forwarded.js';
 import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
+import { compileUpstreamPath } from '../proxy/upstream-path.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
@@ -86,6 +87,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       const { key, pool } = ctx.pools.acquire(infra, timeouts.connectMs);
       poolKeys.push(key);
       const headerPolicy = compileHeaderPolicy(d, auth, gate);
+      const basePath = d.basePath ?? defaultBasePath(d.service);
       deployments.set(d.id, {
         id: d.id,
         serviceId: d.service,
@@ -93,8 +95,8 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         infrastructureId: d.infrastructure,
         enabled: d.enabled,
         host: d.host,
-        basePath: d.basePath ?? defaultBasePath(d.service),
-        stripPrefix: d.stripPrefix,
+        basePath,
+        upstreamPath: compileUpstreamPath(basePath, d.stripPrefix),
         retryIdempotent: d.retryIdempotent,
         methods: compileMethodPolicy(d.allowedMethods),
         timeouts,

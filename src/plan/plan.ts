@@ -5,6 +5,7 @@ import type { DeploymentMetrics } from '../observability/metrics.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import type { UpstreamPathRule } from '../proxy/upstream-path.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
 import type { MethodPolicy } from '../routing/allowed-methods.js';
 import type { Router } from '../routing/router.js';
@@ -24,7 +25,8 @@ export interface CompiledDeployment {
   readonly enabled: boolean;
   readonly host: string | undefined;
   readonly basePath: string;
-  readonly stripPrefix: boolean;
+  /** Path and query the node receives (the base path stripped when `stripPrefix`). */
+  readonly upstreamPath: UpstreamPathRule;
   readonly retryIdempotent: boolean;
   /** Methods served; others get 405 with `Allow`. */
   readonly methods: MethodPolicy;

@@ -1,9 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
-import { randomUUID } from 'node:crypto';
-import { ERROR_CATALOGUE, errorBody, GatehouseError } from '../errors.js';
+import { ERROR_CATALOGUE, GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { createOpsRouter, type Readiness } from './ops-routes.js';
+import { requestIdFor } from './request-id.js';
+import { sendError } from './respond.js';
 import { storeOutageError } from '../control/store-outage.js';
 
 export interface AdminPlaneOptions {
@@ -22,8 +23,7 @@ export function createAdminApp(options: AdminPlaneOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const inbound = req.get('x-request-id');
-    const id = inbound && /^[A-Za-z0-9._:@/+=-]{1,128}$/.test(inbound) ? inbound : randomUUID();
+    const id = requestIdFor(req.get('x-request-id'));
     res.locals.requestId = id;
     res.set('x-request-id', id);
     next();
@@ -43,10 +43,7 @@ export function createAdminApp(options: AdminPlaneOptions): Express {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const error = toGatehouseError(err);
     if (error.status >= 500) options.logger.error({ err }, 'admin request failed');
-    res
-      .status(error.status)
-      .set(error.headers ?? {})
-      .json(errorBody(error, String(res.locals.requestId)));
+    sendError(res, error, String(res.locals.requestId));
   });
   return app;
 }

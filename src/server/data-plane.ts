@@ -1,22 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type { Admission } from '../auth/types.js';
 import type { Clock } from '../clock.js';
-import type { CompiledDeployment, PlanHolder, RuntimePlan } from '../plan/plan.js';
+import type { CompiledDeployment, PlanHolder } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
-import type { DeploymentMetrics, GatehouseMetrics } from '../observability/metrics.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
-import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
-import { proxyWebSocket } from '../proxy/websocket.js';
+import { bodyShape } from '../proxy/proxied-request.js';
+import {
+  UpstreamProxy,
+  type ErrorAnswers,
+  type ProxiedExchange,
+  type RequestProxy,
+} from '../proxy/upstream-proxy.js';
 import { DEFAULT_METHOD_POLICY } from '../routing/allowed-methods.js';
-import { bodyShape, Forwarding, type ForwardingContext } from './forwarding.js';
-import { RequestDeadlines } from './request-deadlines.js';
+import { admit } from './admission.js';
+import { RequestRecorder } from './request-record.js';
 import { requestIdFor } from './request-id.js';
-import { methodNotAllowed, routeRequest, upstreamPath, type Routed } from './route-request.js';
 import { sendError, sendErrorOnSocket } from './respond.js';
+import { methodNotAllowed, routeRequest } from './route-request.js';
+import { UpgradeDoor } from './upgrade.js';
 
 export interface DataPlaneServices {
   readonly plans: PlanHolder;
@@ -26,28 +30,63 @@ export interface DataPlaneServices {
   readonly clock: Clock;
   /** True once shutdown has begun: answers carry Connection: close. */
   isDraining(): boolean;
-  /** The access log, or undefined when access logging is off. */
-  accessLog(): AccessLog | undefined;
+  /** Where access-log lines go when the plan has `logging.accessLog` on. */
+  readonly accessLog?: AccessLog;
+  /** The upstream proxy (default: the real one over `pools`); tests hand in their own. */
+  readonly proxy?: (answers: ErrorAnswers) => RequestProxy;
 }
 
+const INTERNAL_ERROR = Object.freeze(new GatehouseError('internal_error'));
+const AUTH_UNAVAILABLE = Object.freeze(new GatehouseError('auth_unavailable'));
+
 /**
- * The data plane: a plain node:http handler over the current plan. Route, admit
- * (authenticate + authorize, synchronously when the gate can), then forward. Nothing
- * here parses a body or logs a header value.
+ * The data plane: a plain node:http handler over the current plan, one way through:
+ * route (route-request.ts), admit (the deployment's gate: authentication, authorization,
+ * identity headers), then hand the request to the proxy (node pick, retry, passive
+ * ejection, relay), which answers the client. Nothing here parses a body or logs a
+ * header value. Upgrades take the same way through upgrade.ts.
  */
 export class DataPlane {
+  /** HTTP requests in progress (upgrades are in `upgradedSockets`). */
   inFlight = 0;
-  private readonly unmatched: DeploymentMetrics;
-  readonly upgradedSockets = new Set<Duplex>();
-  private readonly forwardingContext: ForwardingContext;
+  private readonly recorder: RequestRecorder;
+  private readonly answers: ErrorAnswers;
+  private readonly proxy: RequestProxy;
+  private readonly upgrades: UpgradeDoor;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly services: DataPlaneServices) {
-    this.unmatched = services.metrics.forDeployment('(none)');
-    const deadlines = new RequestDeadlines((err) =>
-      services.logger.error({ err }, 'request deadline handling failed unexpectedly'),
-    );
-    this.forwardingContext = { services, deadlines, reject: this.reject };
-    services.metrics.setInFlightSource(() => this.inFlight);
+    const { metrics } = services;
+    this.recorder = new RequestRecorder(metrics, services.accessLog);
+    this.answers = {
+      answer: (res, error, requestId, closeConnection) => {
+        metrics.errorResponses.labels(error.code).inc();
+        sendError(res, error, requestId, closeConnection);
+      },
+      answerOnSocket: (socket, error, requestId) => {
+        metrics.errorResponses.labels(error.code).inc();
+        sendErrorOnSocket(socket, error, requestId);
+      },
+    };
+    this.proxy = services.proxy?.(this.answers) ?? new UpstreamProxy(services, this.answers);
+    this.upgrades = new UpgradeDoor({
+      ...services,
+      proxy: this.proxy,
+      answers: this.answers,
+      recorder: this.recorder,
+    });
+    metrics.setInFlightSource(() => this.inFlight);
+  }
+
+  /** Client sockets of WebSocket upgrades, handshaking or tunnelled. */
+  get upgradedSockets(): ReadonlySet<Duplex> {
+    return this.upgrades.sockets;
+  }
+
+  /** Resolves once no HTTP request is in progress (at once when none is). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -64,6 +103,10 @@ export class DataPlane {
     this.serve(req, res, true);
   };
 
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.upgrades.handle(req, socket, head);
+  };
+
   private serve(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
     const startedAt = performance.now();
     const services = this.services;
@@ -78,34 +121,15 @@ export class DataPlane {
     // Both are set further down and read by the close listener registered first.
     // eslint-disable-next-line prefer-const
     let deployment: CompiledDeployment | undefined;
-    let forwarding: Forwarding | undefined;
+    let proxied: ProxiedExchange | undefined;
     // 'close' fires exactly once; `on` avoids the wrapper `once` allocates per request.
     res.on('close', () => {
       const completed = res.writableFinished;
-      if (!completed) forwarding?.cancel();
-      const exchange = forwarding?.exchange;
+      if (!completed) proxied?.cancel();
       const status = completed ? res.statusCode : 499;
-      const metrics = deployment?.metrics ?? this.unmatched;
-      const seconds = (performance.now() - startedAt) / 1000;
-      metrics.countRequest(req.method ?? 'OTHER', status);
-      metrics.duration.observe(seconds);
-      this.inFlight--;
+      this.recorder.record(plan, req, status, startedAt, requestId, remote, deployment, proxied?.exchange);
       if (plan) services.plans.release(plan);
-      const accessLog = services.accessLog();
-      if (accessLog)
-        accessLog.write({
-          requestId,
-          method: req.method ?? '',
-          path: routedPath(req.url),
-          status,
-          durationMs: Math.round(seconds * 1e6) / 1e3,
-          deployment: deployment?.id,
-          node: exchange?.node?.url,
-          upstreamMs:
-            exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
-          retried: exchange?.retried === true,
-          remote,
-        });
+      if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.wakeIdleWaiters();
     });
 
     const routed = routeRequest(plan, req);
@@ -114,89 +138,40 @@ export class DataPlane {
       return;
     }
     deployment = routed.deployment;
-    const proceed = (result: Admission): void => {
-      // An admission that needed to wait may finish after the client left.
-      if (res.destroyed) return;
-      if (!result.allowed) {
-        this.reject(res, result.error, requestId, req);
-        return;
-      }
-      try {
-        forwarding = this.forward(req, res, routed, result, requestId, startedAt);
-        forwarding.start(expectContinue);
-      } catch (err) {
-        // A bug must cost one request, not the process.
-        services.logger.error({ err, requestId }, 'forwarding failed unexpectedly');
-        this.reject(res, new GatehouseError('internal_error'), requestId, req);
-      }
-    };
-    const failed = (err: unknown): void => {
-      // Fail closed: an authentication bug or an unreachable dependency is 503, never "allow".
-      services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
-      if (!res.destroyed) this.reject(res, new GatehouseError('auth_unavailable'), requestId, req);
-    };
-    let admission: ReturnType<CompiledDeployment['gate']['admit']>;
-    try {
-      admission = routed.deployment.gate.admit(req);
-    } catch (err) {
-      failed(err);
-      return;
-    }
-    if (admission instanceof Promise) admission.then(proceed, failed);
-    else proceed(admission);
+    admit(
+      routed.deployment.gate,
+      req,
+      (admission) => {
+        // An admission that needed to wait may finish after the client left.
+        if (res.destroyed) return;
+        if (!admission.allowed) return this.reject(res, admission.error, requestId, req);
+        try {
+          proxied = this.proxy.forward(
+            req,
+            res,
+            {
+              target: routed.deployment,
+              requestTarget: routed.target,
+              trust: routed.plan.proxyTrust,
+              identityHeaders: admission.upstreamHeaders,
+              requestId,
+            },
+            startedAt,
+            expectContinue,
+          );
+        } catch (err) {
+          // A bug must cost one request, not the process.
+          services.logger.error({ err, requestId }, 'forwarding failed unexpectedly');
+          this.reject(res, INTERNAL_ERROR, requestId, req);
+        }
+      },
+      (err) => {
+        // Fail closed: an authentication bug or an unreachable dependency is 503, never "allow".
+        services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
+        if (!res.destroyed) this.reject(res, AUTH_UNAVAILABLE, requestId, req);
+      },
+    );
   }
-
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const requestId = requestIdFor(req.headers['x-request-id']);
-    socket.on('error', () => socket.destroy());
-    const plan = this.services.plans.current;
-    const routed = routeRequest(plan, req);
-    if (routed instanceof GatehouseError) {
-      sendErrorOnSocket(socket, routed, requestId);
-      return;
-    }
-    const forward = (result: Admission): void => {
-      if (!result.allowed) return sendErrorOnSocket(socket, result.error, requestId);
-      const node = routed.deployment.pool.pick();
-      if (!node) return sendErrorOnSocket(socket, new GatehouseError('no_healthy_node'), requestId);
-      const headers = buildUpstreamHeaders(
-        req.headers,
-        this.facts(req, routed.plan, requestId),
-        routed.deployment.headerPolicy,
-        routed.deployment.gate.identityHeaders(result.identity),
-      );
-      this.upgradedSockets.add(socket);
-      socket.once('close', () => this.upgradedSockets.delete(socket));
-      proxyWebSocket(req, socket, head, {
-        target: node.url,
-        path: upstreamPath(routed),
-        headers,
-        onError: () => sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId),
-      });
-    };
-    // Whatever goes wrong after admission (a header Node refuses, a proxy error) ends
-    // with an error on this socket, never an uncaught exception.
-    const admit = (result: Admission): void => {
-      try {
-        forward(result);
-      } catch (err) {
-        this.services.logger.error({ err, requestId }, 'WebSocket forwarding failed');
-        sendErrorOnSocket(socket, new GatehouseError('bad_gateway'), requestId);
-      }
-    };
-    let admission: ReturnType<typeof routed.deployment.gate.admit>;
-    try {
-      admission = routed.deployment.gate.admit(req);
-    } catch (err) {
-      this.services.logger.error({ err, requestId }, 'authentication failed unexpectedly');
-      return sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId);
-    }
-    if (admission instanceof Promise)
-      admission.then(admit, () =>
-        sendErrorOnSocket(socket, new GatehouseError('auth_unavailable'), requestId),
-      );
-    else admit(admission);
-  };
 
   /**
    * CONNECT, which Node hands over apart from requests: Gatehouse never tunnels, so it is
@@ -206,69 +181,27 @@ export class DataPlane {
    */
   readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
     const requestId = requestIdFor(req.headers['x-request-id']);
-    socket.on('error', () => socket.destroy());
+    socket.on('error', (err: Error) => {
+      this.services.logger.debug({ err, requestId }, 'CONNECT client connection failed');
+      socket.destroy();
+    });
     const routed = routeRequest(this.services.plans.current, req);
     const error =
       routed instanceof GatehouseError && routed.code === 'method_not_allowed'
         ? routed
         : methodNotAllowed('CONNECT', DEFAULT_METHOD_POLICY);
-    this.services.metrics.errorResponses.labels(error.code).inc();
-    this.unmatched.countRequest('CONNECT', error.status);
-    sendErrorOnSocket(socket, error, requestId);
+    this.recorder.unmatched.countRequest('CONNECT', error.status);
+    this.answers.answerOnSocket(socket, error, requestId);
   };
 
-  private readonly reject = (
-    res: ServerResponse,
-    error: GatehouseError,
-    requestId: string,
-    req: IncomingMessage,
-  ): void => {
-    this.services.metrics.errorResponses.labels(error.code).inc();
-    sendError(res, error, requestId, bodyShape(req).kind !== 'none' && !req.complete);
-  };
-
-  private facts(req: IncomingMessage, plan: RuntimePlan, requestId: string): UpstreamRequestFacts {
-    const peerAddress = req.socket.remoteAddress ?? '';
-    return {
-      peerAddress,
-      protocol: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
-      host: req.headers.host,
-      trusted: plan.proxyTrust(peerAddress),
-      requestId,
-    };
+  /** A JSON error; the connection closes after it when the client's body was not read. */
+  private reject(res: ServerResponse, error: GatehouseError, requestId: string, req: IncomingMessage): void {
+    this.answers.answer(res, error, requestId, bodyShape(req).kind !== 'none' && !req.complete);
   }
 
-  private forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    routed: Routed,
-    admission: Admission & { allowed: true },
-    requestId: string,
-    startedAt: number,
-  ): Forwarding {
-    const { deployment, plan } = routed;
-    const headers = buildUpstreamHeaders(
-      req.headers,
-      this.facts(req, plan, requestId),
-      deployment.headerPolicy,
-      deployment.gate.identityHeaders(admission.identity),
-    );
-    return new Forwarding(this.forwardingContext, {
-      req,
-      res,
-      deployment,
-      path: upstreamPath(routed),
-      headers,
-      requestId,
-      startedAt,
-    });
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
-}
-
-/** The path for logs: no query string (it may carry credentials), capped in length. */
-function routedPath(url: string | undefined): string {
-  if (!url) return '';
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  return path.length > 512 ? `${path.slice(0, 512)}...` : path;
 }

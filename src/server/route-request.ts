@@ -16,27 +16,35 @@ export interface Routed {
   readonly target: RequestTarget;
 }
 
+/** Refusals that never vary, built once (server/respond.ts renders them once too). */
+const UNAVAILABLE = Object.freeze(new GatehouseError('unavailable'));
+const NO_DEPLOYMENT = Object.freeze(new GatehouseError('no_deployment'));
+const DEPLOYMENT_DISABLED = Object.freeze(new GatehouseError('deployment_disabled'));
+const BAD_TARGET = Object.freeze(
+  new GatehouseError('bad_request', 'The request path is malformed or tries to leave its base path.'),
+);
+const SEVERAL_HOSTS = Object.freeze(
+  new GatehouseError('bad_request', 'The request has more than one Host header.'),
+);
+const AMBIGUOUS_PARAMETERS = Object.freeze(
+  new GatehouseError(
+    'bad_request',
+    'A path segment with ";" parameters is ambiguous here; send the path without them.',
+  ),
+);
+
 export function routeRequest(plan: RuntimePlan | undefined, req: IncomingMessage): Routed | GatehouseError {
-  if (!plan) return new GatehouseError('unavailable');
+  if (!plan) return UNAVAILABLE;
   const target = parseRequestTarget(req.url ?? '');
-  if (!target)
-    return new GatehouseError(
-      'bad_request',
-      'The request path is malformed or tries to leave its base path.',
-    );
+  if (!target) return BAD_TARGET;
   // Node keeps the first of two Host headers; an upstream or a cache may read the other.
-  if (hasSeveralHosts(req.rawHeaders))
-    return new GatehouseError('bad_request', 'The request has more than one Host header.');
+  if (hasSeveralHosts(req.rawHeaders)) return SEVERAL_HOSTS;
   const host = plan.router.hasHostRoutes ? normalizeHost(req.headers.host) : undefined;
   const match = plan.router.match(host, target.path);
-  if (match === null)
-    return new GatehouseError(
-      'bad_request',
-      'A path segment with ";" parameters is ambiguous here; send the path without them.',
-    );
-  if (!match) return new GatehouseError('no_deployment');
+  if (match === null) return AMBIGUOUS_PARAMETERS;
+  if (!match) return NO_DEPLOYMENT;
   const deployment = match.value;
-  if (!deployment.enabled) return new GatehouseError('deployment_disabled');
+  if (!deployment.enabled) return DEPLOYMENT_DISABLED;
   // Before authentication, like nginx and Envoy: the answer reveals only the route's methods.
   if (!deployment.methods.allows(req.method ?? '')) return methodNotAllowed(req.method, deployment.methods);
   return { plan, deployment, target };
@@ -59,18 +67,4 @@ export function methodNotAllowed(method: string | undefined, policy: MethodPolic
   return new GatehouseError('method_not_allowed', `The ${method ?? ''} method is not allowed here.`, {
     headers: policy.allowHeaders,
   });
-}
-
-function stripBasePath(path: string, basePath: string): string {
-  if (basePath === '/') return path;
-  const rest = path.slice(basePath.length);
-  return rest === '' ? '/' : rest;
-}
-
-/** Path and query as the upstream receives them. */
-export function upstreamPath(routed: Routed): string {
-  const path = routed.deployment.stripPrefix
-    ? stripBasePath(routed.target.path, routed.deployment.basePath)
-    : routed.target.path;
-  return path + routed.target.query;
 }

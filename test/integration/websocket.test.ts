@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { deferred } from '../helpers/async.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { parseRawResponse, sendRaw } from '../helpers/http.js';
+import { readMetric } from '../helpers/metrics.js';
 import { refusedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 interface Handshake {
@@ -213,6 +214,19 @@ describe('WebSocket upgrades', () => {
     assert.equal(typeof res.body.message, 'string');
     assert.equal(res.headers['x-request-id'], res.body.requestId);
     assert.equal(handshakes.length, before);
+    // The handshake went to the dead node through the forwarding stack (not a vacuous check:
+    // the recording upstream above is not that node).
+    assert.equal(
+      await readMetric(gh.adminUrl, 'gatehouse_upstream_failures_total', {
+        deployment: 'dead',
+        reason: 'ECONNREFUSED',
+      }),
+      1,
+    );
+    assert.equal(
+      await readMetric(gh.adminUrl, 'gatehouse_error_responses_total', { code: 'bad_gateway' }),
+      1,
+    );
   });
 
   const upgradeRequest = (path: string): string =>
