@@ -182,7 +182,7 @@ describe('cached verifications end when a reload replaces the provider key', () 
         const token = await signed(first, Date.now());
         await verifyAndCache(gh, upstream, token);
         const entries = (await readMetric(gh.adminUrl, 'gatehouse_token_cache_entries')) ?? 0;
-        assert.ok(entries >= 1, `the cache holds the entry (${entries})`);
+        assert.equal(entries, 1, 'the cache holds the entry');
 
         gh.writeConfig(oneDeployment(upstream, provider(second)));
         const reloaded = await gh.gatehouse.reload();
