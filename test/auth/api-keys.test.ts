@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashApiKey } from '../../src/auth/api-key-hash.js';
+import { assertRefused, witness } from '../helpers/assertions.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send } from '../helpers/http.js';
+import { readMetric } from '../helpers/metrics.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const DEV_KEY = 'ghk_devKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -121,53 +123,59 @@ describe('API key authentication', () => {
   });
 
   it('answers 401 missing_credentials with RFC 6750 and Basic challenges when no key is sent', async () => {
-    const count = dev.requests.length;
+    const seen = witness(dev);
     const res = await send(gh.url, '/dev/scoring/predict');
-    assert.equal(res.status, 401);
-    assert.equal(res.json().error, 'missing_credentials');
+    assertRefused(res, seen, { status: 401, error: 'missing_credentials', reached: false });
     assert.equal(
       res.headers['www-authenticate'],
       'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
     );
-    assert.equal(dev.requests.length, count);
   });
 
   it('refuses a key that differs in its last byte, without reaching the upstream', async () => {
-    const count = dev.requests.length;
     const wrong = DEV_KEY.slice(0, -1) + (DEV_KEY.endsWith('A') ? 'B' : 'A');
     for (const headers of [
       { authorization: `Bearer ${wrong}` },
       { 'x-api-key': wrong },
       { authorization: basic(wrong) },
     ]) {
+      const seen = witness(dev);
       const res = await send(gh.url, '/dev/scoring/predict', { headers });
-      assert.equal(res.status, 401);
-      const body = res.json();
-      assert.equal(body.error, 'invalid_token');
+      assertRefused(res, seen, { status: 401, error: 'invalid_token', reached: false, notEchoing: wrong });
       assert.match(String(res.headers['www-authenticate']), /error="invalid_token"/);
-      assert.ok(!res.text.includes(wrong), 'the key never appears in the answer');
     }
-    assert.equal(dev.requests.length, count);
     assert.ok(!gh.log.text().includes(wrong), 'the key never appears in logs');
     assert.ok(!gh.log.text().includes(DEV_KEY));
   });
 
   it('keeps dev and prod keys apart through a per-deployment override', async () => {
-    assert.equal((await send(gh.url, '/dev/scoring/x', { headers: { 'x-api-key': PROD_KEY } })).status, 401);
-    assert.equal((await send(gh.url, '/prod/scoring/x', { headers: { 'x-prod-key': DEV_KEY } })).status, 401);
-    const before = prod.requests.length;
+    const seen = witness(dev, prod);
+    const prodKeyOnDev = await send(gh.url, '/dev/scoring/x', { headers: { 'x-api-key': PROD_KEY } });
+    assertRefused(prodKeyOnDev, seen, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+      notEchoing: PROD_KEY,
+    });
+    const devKeyOnProd = await send(gh.url, '/prod/scoring/x', { headers: { 'x-prod-key': DEV_KEY } });
+    assertRefused(devKeyOnProd, seen, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+      notEchoing: DEV_KEY,
+    });
+    const before = witness(prod);
     const ok = await send(gh.url, '/prod/scoring/x', { headers: { 'x-prod-key': PROD_KEY } });
     assert.equal(ok.status, 200);
-    assert.equal(prod.requests.length, before + 1);
+    assert.equal(before.since(), 1);
     assert.equal(prod.requests.at(-1)!.headers['x-auth-key-id'], 'prod-key');
     // The override replaced the header name: the default X-API-Key means nothing there.
+    const after = witness(dev, prod);
     const viaDefaultHeader = await send(gh.url, '/prod/scoring/x', { headers: { 'x-api-key': PROD_KEY } });
-    assert.equal(viaDefaultHeader.status, 401);
-    assert.equal(viaDefaultHeader.json().error, 'missing_credentials');
+    assertRefused(viaDefaultHeader, after, { status: 401, error: 'missing_credentials', reached: false });
   });
 
   it('refuses Basic with a password, malformed and ambiguous credentials as 401 before the upstream', async () => {
-    const count = dev.requests.length;
     const cases: [Record<string, string | string[]>, string][] = [
       [{ authorization: basic(DEV_KEY, 'secret') }, 'invalid_token'],
       [{ authorization: [`Bearer ${DEV_KEY}`, `Bearer ${DEV_KEY}`] }, 'invalid_request'],
@@ -181,17 +189,18 @@ describe('API key authentication', () => {
       [{ authorization: `Bearer ${'a'.repeat(12_000)}` }, 'invalid_request'],
     ];
     for (const [headers, code] of cases) {
+      const seen = witness(dev);
       const res = await send(gh.url, '/dev/scoring/predict', { headers });
-      assert.equal(res.status, 401, JSON.stringify(headers).slice(0, 80));
-      assert.equal(res.json().error, code, JSON.stringify(headers).slice(0, 80));
+      assertRefused(res, seen, { status: 401, error: code, reached: false });
     }
     // 100 KB exceeds Node's header limit: the parser refuses it before any handler runs.
+    const seen = witness(dev);
     const huge = await send(gh.url, '/dev/scoring/predict', {
       headers: { authorization: `Bearer ${'a'.repeat(100_000)}` },
     });
     assert.equal(huge.status, 400);
     assert.equal(huge.json().error, 'bad_request');
-    assert.equal(dev.requests.length, count);
+    assert.equal(seen.since(), 0, 'the upstream was not reached');
   });
 
   it('removes spoofed identity headers, including when named in Connection', async () => {
@@ -221,33 +230,44 @@ describe('API key authentication', () => {
     assert.equal(dev.requests.at(-1)!.headers['x-auth-scopes'], 'cluster:read,results:*');
     assert.equal(dev.requests.at(-1)!.headers['x-auth-groups'], 'analysts');
 
-    const count = dev.requests.length;
+    const seen = witness(dev);
     const scope = await send(gh.url, '/needs-write/x', { headers: { 'x-api-key': READER_KEY } });
-    assert.equal(scope.status, 403);
-    assert.equal(scope.json().error, 'insufficient_scope');
+    assertRefused(scope, seen, { status: 403, error: 'insufficient_scope', reached: false });
     assert.equal(
       scope.headers['www-authenticate'],
       'Bearer realm="gatehouse", error="insufficient_scope", error_description="The credential lacks the scope(s): cluster:write.", scope="cluster:write"',
     );
     const group = await send(gh.url, '/needs-group/x', { headers: { 'x-api-key': READER_KEY } });
-    assert.equal(group.status, 403);
-    assert.equal(group.json().error, 'forbidden');
-    assert.equal(dev.requests.length, count);
+    assertRefused(group, seen, { status: 403, error: 'forbidden', reached: false });
   });
 
-  it('counts outcomes by reason in /metrics', async () => {
-    const metrics = await send(gh.adminUrl, '/metrics');
-    assert.match(
-      metrics.text,
-      /gatehouse_auth_outcomes_total\{deployment="scoring-dev",method="apiKeys",outcome="rejected",reason="unknown_api_key"\} \d+/,
+  it('counts outcomes by reason in /metrics, exactly', async () => {
+    const outcome = (deployment: string, outcome: string, reason: string) =>
+      readMetric(gh.adminUrl, 'gatehouse_auth_outcomes_total', {
+        deployment,
+        method: 'apiKeys',
+        outcome,
+        reason,
+      });
+    const before = {
+      unknown: (await outcome('scoring-dev', 'rejected', 'unknown_api_key')) ?? 0,
+      allowed: (await outcome('scoring-dev', 'allowed', '')) ?? 0,
+      scopes: (await outcome('needs-write', 'forbidden', 'scopes')) ?? 0,
+    };
+    const unknownKey = 'ghk_unknownKeyDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD';
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await send(gh.url, '/dev/scoring/x', { headers: { 'x-api-key': unknownKey } })).status,
+        401,
+      );
+    for (let i = 0; i < 2; i++)
+      assert.equal((await send(gh.url, '/dev/scoring/x', { headers: { 'x-api-key': DEV_KEY } })).status, 200);
+    assert.equal(
+      (await send(gh.url, '/needs-write/x', { headers: { 'x-api-key': READER_KEY } })).status,
+      403,
     );
-    assert.match(
-      metrics.text,
-      /gatehouse_auth_outcomes_total\{deployment="scoring-dev",method="apiKeys",outcome="allowed",reason=""\} \d+/,
-    );
-    assert.match(
-      metrics.text,
-      /gatehouse_auth_outcomes_total\{deployment="needs-write",method="apiKeys",outcome="forbidden",reason="scopes"\} 1/,
-    );
+    assert.equal(await outcome('scoring-dev', 'rejected', 'unknown_api_key'), before.unknown + 3);
+    assert.equal(await outcome('scoring-dev', 'allowed', ''), before.allowed + 2);
+    assert.equal(await outcome('needs-write', 'forbidden', 'scopes'), before.scopes + 1);
   });
 });

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { waitFor } from '../helpers/async.js';
+import { assertRefused, witness } from '../helpers/assertions.js';
 import { startGatehouse, type ConfigObject, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send, type SimpleResponse } from '../helpers/http.js';
 import {
@@ -33,12 +34,6 @@ import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 
-interface ErrorJson {
-  error?: string;
-  message?: string;
-  requestId?: string;
-}
-
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 /** A fresh token (unique jti, so never a token-cache hit) signed by `key` under its kid. */
@@ -57,20 +52,6 @@ function signed(key: TestKeyPair, nowMs: number, claims: Json = {}): Promise<str
     },
     key,
   );
-}
-
-function assertRefused(
-  res: SimpleResponse,
-  status: number,
-  code: string,
-  upstream: TestUpstream,
-  before: number,
-): void {
-  assert.equal(res.status, status, `status (body: ${res.text.slice(0, 300)})`);
-  const body = res.json<ErrorJson>();
-  assert.equal(body.error, code);
-  assert.equal(res.headers['x-request-id'], body.requestId);
-  assert.equal(upstream.requests.length, before, 'the upstream was not reached');
 }
 
 function oneDeployment(
@@ -121,38 +102,46 @@ describe('a JWKS provider through the gateway', () => {
   });
 
   it('fetched the keys before the first request', () => {
-    assert.ok(server.jwksFetches >= 1, `JWKS fetched at start (${server.jwksFetches})`);
+    assert.equal(server.jwksFetches, 1, 'JWKS fetched once, at start');
     assert.equal(upstream.requests.length, 0);
   });
 
   it('accepts RS256 and ES256 tokens signed with published keys', async () => {
     for (const key of [keys.rsa, keys.ec]) {
-      const count = upstream.requests.length;
+      const mark = witness(upstream);
       const res = await get(await signed(key, clock.now()));
       assert.equal(res.status, 200, `${key.alg}: ${res.text}`);
-      assert.equal(upstream.requests.length, count + 1);
+      assert.equal(mark.since(), 1);
       assert.equal(upstream.requests.at(-1)?.headers['x-auth-subject'], 'user-42');
     }
   });
 
   it('refuses a key that is not in the allowlist family or not published', async () => {
-    const count = upstream.requests.length;
-    assertRefused(await get(await signed(keys.ed25519, clock.now())), 401, 'invalid_token', upstream, count);
-    assertRefused(await get(await signed(keys.attacker, clock.now())), 401, 'invalid_token', upstream, count);
+    const mark = witness(upstream);
+    assertRefused(await get(await signed(keys.ed25519, clock.now())), mark, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+    });
+    assertRefused(await get(await signed(keys.attacker, clock.now())), mark, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+    });
   });
 
   it('an unknown-kid flood triggers at most one refetch within the cooldown; every token is 401', async () => {
     const fetches = server.jwksFetches;
     const labels = { provider: 'fixtures-jwks', reason: 'unknown_kid', result: 'success' };
     const counted = await metric(gh, 'gatehouse_jwks_fetches_total', labels);
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     const flood = async (): Promise<void> => {
       const tokens = await Promise.all(
         Array.from({ length: 30 }, () => signed(withKid(keys.rsa, `random-${randomUUID()}`), clock.now())),
       );
       const answers = await Promise.all(tokens.map(get));
       for (const res of answers) {
-        assertRefused(res, 401, 'invalid_token', upstream, count);
+        assertRefused(res, mark, { status: 401, error: 'invalid_token', reached: false });
         assert.match(
           String(res.headers['www-authenticate']),
           /error="invalid_token", error_description="unknown signing key"/,
@@ -162,7 +151,7 @@ describe('a JWKS provider through the gateway', () => {
     await flood(); // concurrent
     for (let i = 0; i < 10; i++) {
       const res = await get(await signed(withKid(keys.rsa, `seq-${i}`), clock.now())); // sequential
-      assertRefused(res, 401, 'invalid_token', upstream, count);
+      assertRefused(res, mark, { status: 401, error: 'invalid_token', reached: false });
     }
     await flood();
     assert.equal(server.jwksFetches - fetches, 1, 'one refetch for 70 unknown kids');
@@ -173,14 +162,14 @@ describe('a JWKS provider through the gateway', () => {
     const rotated = await generateKeyPairFor('ES256', 'ec-2');
     server.setKeys(jwksOf(keys.rsa, keys.ec, rotated));
     const token = await signed(rotated, clock.now());
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     // Still inside the cooldown of the flood's refetch: the new kid cannot be looked up yet.
-    assertRefused(await get(token), 401, 'invalid_token', upstream, count);
+    assertRefused(await get(token), mark, { status: 401, error: 'invalid_token', reached: false });
     clock.advance(5_000);
     const fetches = server.jwksFetches;
     const res = await get(token);
     assert.equal(res.status, 200, res.text);
-    assert.equal(upstream.requests.length, count + 1);
+    assert.equal(mark.since(), 1);
     assert.equal(server.jwksFetches, fetches + 1);
     // Keys still published keep working.
     assert.equal((await get(await signed(keys.rsa, clock.now()))).status, 200);
@@ -236,11 +225,11 @@ describe('JWKS endpoint outage through the gateway', () => {
     assert.equal(await metric(gh, 'gatehouse_jwks_stale', { provider: 'fixtures-jwks' }), 1);
 
     // An unknown kid while the endpoint fails may be a rotation we cannot see: 503, not 401.
-    let count = upstream.requests.length;
+    let mark = witness(upstream);
     const rotatedMaybe = await send(gh.url, '/api/x', {
       headers: bearer(await signed(withKid(keys.rsa, 'not-yet-seen'), clock.now())),
     });
-    assertRefused(rotatedMaybe, 503, 'auth_unavailable', upstream, count);
+    assertRefused(rotatedMaybe, mark, { status: 503, error: 'auth_unavailable', reached: false });
 
     server.setMode('hang');
     clock.set(start + MAX_AGE_MS + GRACE_MS - 1_000);
@@ -249,20 +238,20 @@ describe('JWKS endpoint outage through the gateway', () => {
     clock.set(start + MAX_AGE_MS + GRACE_MS + 1_000);
     const labels = { deployment: 'api', method: 'jwt', outcome: 'unavailable', reason: 'keys_unavailable' };
     const counted = await metric(gh, 'gatehouse_auth_outcomes_total', labels);
-    count = upstream.requests.length;
+    mark = witness(upstream);
     const res = await get();
-    assertRefused(res, 503, 'auth_unavailable', upstream, count);
+    assertRefused(res, mark, { status: 503, error: 'auth_unavailable', reached: false });
     assert.equal(res.headers['retry-after'], '5');
     assert.equal(res.headers['www-authenticate'], undefined, '503 carries no Bearer challenge');
     assert.equal(await metric(gh, 'gatehouse_auth_outcomes_total', labels), counted + 1);
     server.setMode('error500');
     const again = await get();
-    assertRefused(again, 503, 'auth_unavailable', upstream, count);
+    assertRefused(again, mark, { status: 503, error: 'auth_unavailable', reached: false });
     assert.equal(await metric(gh, 'gatehouse_jwks_keys', { provider: 'fixtures-jwks' }), 0);
 
     // A token verified before the outage is still served from the verified-token cache (until its exp).
     assert.equal((await send(gh.url, '/api/x', { headers: bearer(cached) })).status, 200);
-    count = upstream.requests.length;
+    mark = witness(upstream);
 
     server.setMode('ok');
     const seen: number[] = [];
@@ -276,7 +265,7 @@ describe('JWKS endpoint outage through the gateway', () => {
       seen.slice(0, -1).every((s) => s === 503),
       `only 503 until recovery (got ${seen.join(',')})`,
     );
-    assert.equal(upstream.requests.length, count + 1);
+    assert.equal(mark.since(), 1);
     assert.equal(await metric(gh, 'gatehouse_jwks_stale', { provider: 'fixtures-jwks' }), 0);
   });
 });
@@ -322,10 +311,10 @@ describe('a real OAuth 2.0 authorization server (oidc-provider) through the gate
 
   it('a client_credentials token for our resource → 200 with the client as subject and its scopes', async () => {
     const issued = await idp.issueToken({ resource: API, scope: 'read write' });
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     const res = await get(issued.accessToken);
     assert.equal(res.status, 200, res.text);
-    assert.equal(upstream.requests.length, count + 1);
+    assert.equal(mark.since(), 1);
     const seen = upstream.requests.at(-1)?.headers ?? {};
     assert.equal(seen['x-auth-method'], 'jwt');
     assert.equal(seen['x-auth-subject'], idp.clientId);
@@ -335,9 +324,9 @@ describe('a real OAuth 2.0 authorization server (oidc-provider) through the gate
 
   it('a token without the required scope → 403 insufficient_scope', async () => {
     const issued = await idp.issueToken({ resource: API, scope: 'write' });
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     const res = await get(issued.accessToken);
-    assertRefused(res, 403, 'insufficient_scope', upstream, count);
+    assertRefused(res, mark, { status: 403, error: 'insufficient_scope', reached: false });
     assert.match(String(res.headers['www-authenticate']), /scope="read"$/);
   });
 
@@ -345,9 +334,9 @@ describe('a real OAuth 2.0 authorization server (oidc-provider) through the gate
     const labels = { deployment: 'api', method: 'jwt', outcome: 'rejected', reason: 'wrong_audience' };
     const counted = await metric(gh, 'gatehouse_auth_outcomes_total', labels);
     const issued = await idp.issueToken({ resource: OTHER_API, scope: 'pay' });
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     const res = await get(issued.accessToken);
-    assertRefused(res, 401, 'invalid_token', upstream, count);
+    assertRefused(res, mark, { status: 401, error: 'invalid_token', reached: false });
     assert.match(String(res.headers['www-authenticate']), /error_description="audience not accepted"/);
     assert.equal(await metric(gh, 'gatehouse_auth_outcomes_total', labels), counted + 1);
   });
@@ -357,10 +346,10 @@ describe('a real OAuth 2.0 authorization server (oidc-provider) through the gate
     const fetches = idp.jwksFetches;
     await idp.rotate();
     const fresh = await idp.issueToken({ resource: API, scope: 'read' });
-    const count = upstream.requests.length;
+    const mark = witness(upstream);
     assert.equal((await get(fresh.accessToken)).status, 200, 'new kid found by the unknown-kid refetch');
     assert.ok(idp.jwksFetches > fetches);
     assert.equal((await get(old.accessToken)).status, 200, 'old key still published');
-    assert.equal(upstream.requests.length, count + 2);
+    assert.equal(mark.since(), 2);
   });
 });

@@ -16,19 +16,22 @@ export function deferred<T = void>(): Deferred<T> {
 }
 
 /**
- * Polls `condition` until it holds. The deadline only turns a hang into a readable
- * failure; tests never assert how fast something happened.
+ * The one polling helper of the suite: polls `condition` until it holds. The deadline
+ * only turns a hang into a readable failure; tests never assert how fast something
+ * happened. `what` names the awaited state; as a function it is read at the deadline
+ * (e.g. to show the last value seen).
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 5000,
   intervalMs = 20,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -6,6 +6,8 @@
  *   server.setKeys(jwksOf(keys.rsa, newKey));       // rotation
  *   server.setMode('error500' | 'invalidJson' | 'reset' | 'hang' | 'noKeys' | 'ok');
  *   server.setDelay(300);                           // slow answers
+ *   const hold = server.holdNext();                 // the next request waits for the test:
+ *   await hold.arrived; …; hold.release();          // an event, not a timer
  *   server.setCacheControl('max-age=60');
  *   server.jwksFetches                              // JWKS GETs counted at the server
  *   await server.refuseConnections();               // port closed: ECONNREFUSED
@@ -18,6 +20,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { deferred } from './async.js';
 
 export type JwksServerMode = 'ok' | 'error500' | 'invalidJson' | 'noKeys' | 'reset' | 'hang';
 
@@ -33,6 +36,11 @@ export interface JwksServer {
   setMode(mode: JwksServerMode): void;
   /** Delay before answering, in ms (0: none). */
   setDelay(ms: number): void;
+  /**
+   * Holds the next request (JWKS or discovery) until `release()`: `arrived` resolves when
+   * it is received, so a test knows a fetch is pending without a timer.
+   */
+  holdNext(): { readonly arrived: Promise<void>; release(): void };
   /** Cache-Control header of JWKS answers (undefined: none). */
   setCacheControl(value: string | undefined): void;
   /** Serve a discovery document; `issuer` and `jwks_uri` default to this server. */
@@ -55,6 +63,7 @@ export async function startJwksServer(initial: { keys: readonly JWK[] } = { keys
   let discoveryFetches = 0;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  let hold: { arrived: () => void; released: Promise<void> } | undefined;
   const dropAll = (): void => {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
@@ -120,7 +129,12 @@ export async function startJwksServer(initial: { keys: readonly JWK[] } = { keys
         res.writeHead(404).end();
       }
     };
-    if (delay > 0) {
+    if (hold) {
+      const { arrived, released } = hold;
+      hold = undefined;
+      arrived();
+      void released.then(respond);
+    } else if (delay > 0) {
       const timer = setTimeout(() => {
         timers.delete(timer);
         respond();
@@ -149,6 +163,12 @@ export async function startJwksServer(initial: { keys: readonly JWK[] } = { keys
     setKeys: (next) => (keys = next),
     setMode: (next) => (mode = next),
     setDelay: (ms) => (delay = ms),
+    holdNext: () => {
+      const arrived = deferred();
+      const released = deferred();
+      hold = { arrived: () => arrived.resolve(), released: released.promise };
+      return { arrived: arrived.promise, release: () => released.resolve() };
+    },
     setCacheControl: (value) => (cacheControl = value),
     enableDiscovery: (document = {}) =>
       (discovery = {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertRefused, witness } from '../helpers/assertions.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { sendRawRequest, type RawResponse } from '../helpers/http.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
@@ -40,14 +41,10 @@ describe('Host header', () => {
   });
 
   const refused = async (head: string): Promise<RawResponse> => {
-    const before = upstream.requests.length;
+    const seen = witness(upstream);
     const connection = /^Connection:/im.test(head) ? '' : 'Connection: close\r\n';
     const res = await sendRawRequest(gh.url, `${head}${connection}\r\n`);
-    assert.equal(res.status, 400, res.body);
-    const body = res.json<{ error: string; requestId: string }>();
-    assert.equal(body.error, 'bad_request');
-    assert.equal(res.headers['x-request-id'], body.requestId);
-    assert.equal(upstream.requests.length, before, 'the upstream was not reached');
+    assertRefused(res, seen, { status: 400, error: 'bad_request', reached: false });
     return res;
   };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { assertGatehouseError } from '../helpers/assertions.js';
+import { assertRefused, witness } from '../helpers/assertions.js';
 import { deferred, waitFor, type Deferred } from '../helpers/async.js';
 import { startGatehouse, type ConfigObject } from '../helpers/gatehouse.js';
 import { send } from '../helpers/http.js';
@@ -61,8 +61,9 @@ describe('configuration reload', () => {
       const added = await send(gh.url, '/new/x');
       assert.equal(added.status, 200);
       assert.equal(added.text, 'b');
+      const seen = witness(a, b);
       const removed = await send(gh.url, '/old/x');
-      assertGatehouseError(removed, 404, 'no_deployment');
+      assertRefused(removed, seen, { status: 404, error: 'no_deployment', reached: false });
       assert.equal((await send(gh.url, '/kept/x')).text, 'a');
       assert.equal(b.requests.length, bBefore + 1);
       assert.equal(a.requests.length, aBefore + 1, 'only /kept reached upstream a');
@@ -182,7 +183,12 @@ describe('configuration reload', () => {
       gh.writeConfig(routes({ new: b.url }, server));
       await waitFor(async () => (await send(gh.url, '/new/x')).status === 200, 'the new deployment', 10_000);
       assert.equal((await send(gh.url, '/new/x')).text, 'b');
-      assertGatehouseError(await send(gh.url, '/old/x'), 404, 'no_deployment');
+      const seen = witness(a, b);
+      assertRefused(await send(gh.url, '/old/x'), seen, {
+        status: 404,
+        error: 'no_deployment',
+        reached: false,
+      });
       assert.ok(gh.log.lines.some((l) => l.msg === 'configuration reloaded' && l.reason === 'file change'));
 
       // An invalid file written while watching is refused; the running plan stays.
@@ -212,7 +218,12 @@ describe('configuration reload', () => {
         10_000,
       );
       assert.equal((await send(proc.url, '/new/x')).text, 'b');
-      assertGatehouseError(await send(proc.url, '/old/x'), 404, 'no_deployment');
+      const seen = witness(a, b);
+      assertRefused(await send(proc.url, '/old/x'), seen, {
+        status: 404,
+        error: 'no_deployment',
+        reached: false,
+      });
       // Info lines reach stdout in batches (at least every second).
       await waitFor(
         () => proc.lines.some((l) => l.msg === 'configuration reloaded' && l.reason === 'SIGHUP'),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { assertGatehouseError } from '../helpers/assertions.js';
+import { assertGatehouseError, assertRefused, witness } from '../helpers/assertions.js';
 import { deferred, waitFor, type Deferred } from '../helpers/async.js';
 import { startGatehouse, type ConfigObject, type TestGatehouse } from '../helpers/gatehouse.js';
 import { parseRawResponse, requestOutcome, send, sendRaw } from '../helpers/http.js';
@@ -197,17 +197,15 @@ describe('upstream failures', () => {
   });
 
   it('a disabled deployment → 503 deployment_disabled, upstream not reached', async () => {
-    const before = healthy.requests.length;
+    const seen = witness(healthy);
     const res = await send(gh.url, '/disabled/x');
-    assertGatehouseError(res, 503, 'deployment_disabled');
-    assert.equal(healthy.requests.length, before);
+    assertRefused(res, seen, { status: 503, error: 'deployment_disabled', reached: false });
   });
 
   it('an unknown path → 404 no_deployment, no upstream reached', async () => {
-    const before = healthy.requests.length;
+    const seen = witness(healthy, bodyUpstream, holding);
     const res = await send(gh.url, '/nothing-here/x');
-    assertGatehouseError(res, 404, 'no_deployment');
-    assert.equal(healthy.requests.length, before);
+    assertRefused(res, seen, { status: 404, error: 'no_deployment', reached: false });
   });
 
   it('every node down → 503 no_healthy_node', async () => {
@@ -223,14 +221,13 @@ describe('upstream failures', () => {
   });
 
   it('a Content-Length over maxBodyBytes → 413 body_too_large before anything reaches the upstream', async () => {
-    const before = bodyUpstream.requests.length;
+    const seen = witness(bodyUpstream);
     const res = await send(gh.url, '/limited/upload', {
       method: 'POST',
       headers: { 'content-length': 1001 },
       body: Buffer.alloc(1001, 0x61),
     });
-    assertGatehouseError(res, 413, 'body_too_large');
-    assert.equal(bodyUpstream.requests.length, before);
+    assertRefused(res, seen, { status: 413, error: 'body_too_large', reached: false });
     const atLimit = await send(gh.url, '/limited/upload', {
       method: 'POST',
       headers: { 'content-length': 1000 },
@@ -238,7 +235,7 @@ describe('upstream failures', () => {
     });
     assert.equal(atLimit.status, 200);
     assert.equal(atLimit.text, 'received');
-    assert.equal(bodyUpstream.requests.length, before + 1);
+    assert.equal(seen.since(), 1);
   });
 
   it('a chunked body over maxBodyBytes → 413, and the upstream never sees a complete body', async () => {
@@ -294,16 +291,15 @@ describe('upstream failures', () => {
     );
   });
 
-  it('counts upstream failures by reason in /metrics', async () => {
-    const refusedCount = await readMetric(gh.adminUrl, 'gatehouse_upstream_failures_total', {
-      deployment: 'refused',
-      reason: 'ECONNREFUSED',
-    });
-    assert.ok((refusedCount ?? 0) >= 1);
-    const timeouts = await readMetric(gh.adminUrl, 'gatehouse_upstream_failures_total', {
-      deployment: 'silent',
-      reason: 'UND_ERR_HEADERS_TIMEOUT',
-    });
-    assert.ok((timeouts ?? 0) >= 1);
+  it('counts upstream failures by reason in /metrics, exactly', async () => {
+    const failures = async (deployment: string, reason: string): Promise<number> =>
+      (await readMetric(gh.adminUrl, 'gatehouse_upstream_failures_total', { deployment, reason })) ?? 0;
+    const refusedBefore = await failures('refused', 'ECONNREFUSED');
+    const timeoutsBefore = await failures('silent', 'UND_ERR_HEADERS_TIMEOUT');
+    assertGatehouseError(await send(gh.url, '/refused/x'), 502, 'bad_gateway');
+    assertGatehouseError(await send(gh.url, '/refused/y'), 502, 'bad_gateway');
+    assertGatehouseError(await send(gh.url, '/silent/x'), 504, 'upstream_timeout');
+    assert.equal(await failures('refused', 'ECONNREFUSED'), refusedBefore + 2);
+    assert.equal(await failures('silent', 'UND_ERR_HEADERS_TIMEOUT'), timeoutsBefore + 1);
   });
 });

@@ -5,7 +5,8 @@ import {
   StoreInvalidArgumentError,
   StoreUnavailableError,
 } from '../../src/store/errors.js';
-import { waitFor, withStore, type FixtureFactory } from './fixture.js';
+import { waitFor } from '../helpers/async.js';
+import { withStore, type FixtureFactory } from './fixture.js';
 
 export function notifyContract(make: FixtureFactory, outage: boolean): void {
   describe('notifications', () => {
@@ -121,16 +122,16 @@ export function notifyContract(make: FixtureFactory, outage: boolean): void {
           await assert.rejects(store.get('c', 'x'), StoreUnavailableError);
           await assert.rejects(store.increment('k', 1000), StoreUnavailableError);
           await fixture.outage.end();
-          let healthy = false;
-          const deadline = Date.now() + 10_000;
-          while (!healthy && Date.now() < deadline) {
-            healthy = await store.health().then(
-              () => true,
-              () => false,
-            );
-            if (!healthy) await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-          assert.ok(healthy, 'health recovers after the outage');
+          await waitFor(
+            () =>
+              store.health().then(
+                () => true,
+                () => false,
+              ),
+            'health to recover after the outage',
+            10_000,
+            50,
+          );
         } finally {
           await fixture.cleanup();
         }

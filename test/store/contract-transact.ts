@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StoreConflictError, StoreInvalidArgumentError, StoreNotFoundError } from '../../src/store/errors.js';
-import { waitFor, withStore, type FixtureFactory } from './fixture.js';
+import { waitFor } from '../helpers/async.js';
+import { withStore, type FixtureFactory } from './fixture.js';
 
 export function transactContract(make: FixtureFactory): void {
   describe('transact', () => {

@@ -31,15 +31,6 @@ export async function withStore(
   }
 }
 
-/** Polls until `condition` holds; the deadline only turns a hang into a readable failure. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Tracks stores so cleanup can close them all. */
 export class StoreSet {
   private readonly stores: Store[] = [];

@@ -6,7 +6,7 @@ import { RedisStore } from '../../src/store/redis.js';
 import type { Store } from '../../src/store/types.js';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
 import { redisCommandWith, startTcpProxy } from '../helpers/tcp-proxy.js';
-import { waitFor } from './fixture.js';
+import { waitFor } from '../helpers/async.js';
 import { redisOptions } from './redis-fixture.js';
 
 describe('Redis backend behaviour', () => {
@@ -137,14 +137,16 @@ describe('Redis backend behaviour', () => {
     await assert.rejects(publisher.get('c', 'acked'), StoreUnavailableError);
     await server.restart();
     let value: unknown;
-    const deadline = Date.now() + 10_000;
-    while (value === undefined && Date.now() < deadline) {
-      value = await publisher.get('c', 'acked').then(
-        (d) => d?.value,
-        () => undefined,
-      );
-      if (value === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      async () =>
+        (value = await publisher.get('c', 'acked').then(
+          (d) => d?.value,
+          () => undefined,
+        )) !== undefined,
+      'the store to answer after the restart',
+      10_000,
+      50,
+    );
     assert.equal(value, 'yes');
     await publisher.publish('ch', 'after-restart');
     await waitFor(() => got.includes('after-restart'), 'a message after the restart', 10_000);

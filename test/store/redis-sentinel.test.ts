@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { freePort, redisCommand, startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
-import { waitFor } from './fixture.js';
+import { waitFor } from '../helpers/async.js';
 import { redisOptions } from './redis-fixture.js';
 
 /** A sentinel watching `masterPort` as group "mymaster". */
@@ -28,18 +28,25 @@ async function startSentinel(
     ].join('\n'),
   );
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const reply = await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'], 500).catch(
-      () => null,
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error('redis sentinel exited');
+        const reply = await redisCommand(
+          port,
+          ['SENTINEL', 'get-master-addr-by-name', 'mymaster'],
+          500,
+        ).catch(() => null);
+        return Array.isArray(reply) && reply[1] === String(masterPort);
+      },
+      'redis sentinel to start',
+      10_000,
     );
-    if (Array.isArray(reply) && reply[1] === String(masterPort)) return { port, child, dir };
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error('redis sentinel did not start');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
+  return { port, child, dir };
 }
 
 describe('Redis through Sentinel', () => {

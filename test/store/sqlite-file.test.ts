@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/clock.js';
 import { StoreClosedError, StoreUnavailableError } from '../../src/store/errors.js';
 import { DATABASE_FILE, openSqliteFile } from '../../src/store/sqlite-db.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { waitFor } from './fixture.js';
+import { waitFor } from '../helpers/async.js';
 import { sqliteOptions, suiteTempDirs } from './sqlite-fixture.js';
 
 describe('SQLite file, pragmas and housekeeping', () => {

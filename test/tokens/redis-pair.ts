@@ -4,7 +4,6 @@
  * tests. `untilRefused` polls B every ~5 ms and answers the delay since `start`;
  * `report` prints p50/p99 of the delays for the release notes.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../../src/clock.js';
 import { createStoreSchema } from '../../src/config/schema-store.js';
 import { createAdminKey } from '../../src/control/repository/admin-keys.js';
@@ -124,12 +123,13 @@ async function start(
         body: JSON.stringify(body),
       }),
     untilRefused: async (gh, path, token, start) => {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        if ((await status(gh, path, token)) === 401) return Number(process.hrtime.bigint() - start) / 1e6;
-        if (Date.now() > deadline) throw new Error('the other replica never refused the token');
-        await sleep(5);
-      }
+      await waitFor(
+        async () => (await status(gh, path, token)) === 401,
+        'the other replica to refuse the token',
+        5000,
+        5,
+      );
+      return Number(process.hrtime.bigint() - start) / 1e6;
     },
     stop: async () => {
       await store.close();

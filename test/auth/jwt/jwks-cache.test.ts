@@ -9,16 +9,10 @@ import { ManualClock, systemClock } from '../../../src/clock.js';
 import type { JwtVerification, JwtVerifier } from '../../../src/auth/jwt/types.js';
 import { createJwtVerifier } from '../../../src/auth/jwt/verifier.js';
 import { withKid, generateTestKeys, jwksOf, type TestKeyPair, type TestKeys } from '../../helpers/keys.js';
+import { waitFor } from '../../helpers/async.js';
 import { startJwksServer, type JwksServer } from '../../helpers/jwks-server.js';
 import { FIXTURE_AUDIENCE, FIXTURE_ISSUER, signToken } from '../../helpers/token-fixtures.js';
-import {
-  jwksProvider,
-  metricValue,
-  testDeps,
-  waitFor,
-  type JwksTuningSec,
-  type TestDeps,
-} from './support.js';
+import { jwksProvider, metricValue, testDeps, type JwksTuningSec, type TestDeps } from './support.js';
 
 const START = Date.UTC(2026, 10, 22, 10, 0, 0);
 const SEC = 1000;
@@ -63,8 +57,9 @@ const fetches = (reason: string, result: string) =>
 const fetched = (reason: string, result: string, count: number) =>
   waitFor(
     async () => (await fetches(reason, result)) >= count,
-    2000,
     `${count} ${reason} fetch(es): ${result}`,
+    2000,
+    5,
   );
 
 before(async () => {
@@ -160,7 +155,7 @@ describe('JWKS cache', () => {
 
   it('refreshes in the background on its own timer, before the keys expire', async () => {
     await startVerifier({ cacheMaxAgeSec: 0.2, minRefreshSec: 0.05 }, 'system');
-    await waitFor(async () => (await fetches('refresh', 'success')) >= 2, 2000, 'two timer refreshes');
+    await waitFor(async () => (await fetches('refresh', 'success')) >= 2, 'two timer refreshes', 2000, 5);
     assert.ok(server.jwksFetches >= 3);
   });
 

@@ -7,7 +7,8 @@ import { createJwtVerifier } from '../../../src/auth/jwt/verifier.js';
 import { peekJwt } from '../../../src/auth/jwt/peek.js';
 import { startOidcServer, type OidcServer } from '../../helpers/oidc-server.js';
 import { parseProvider } from '../../helpers/token-fixtures.js';
-import { testDeps, waitFor } from './support.js';
+import { waitFor } from '../../helpers/async.js';
+import { testDeps } from './support.js';
 
 const API = 'https://api.gatehouse.test';
 const OTHER_API = 'https://billing.gatehouse.test';
@@ -74,7 +75,7 @@ describe('tokens from a real OIDC authorization server', () => {
 
     idp.retireOld();
     // The removed key keeps verifying only until the next refresh (cacheMaxAgeSec 0.4 s).
-    await waitFor(async () => !(await verifier.verify(before.accessToken)).ok, 3000, 'the next refresh');
+    await waitFor(async () => !(await verifier.verify(before.accessToken)).ok, 'the next refresh', 3000, 5);
     const old = await verifier.verify(before.accessToken);
     assert.ok(!old.ok && old.reason === 'unknown_kid', reasonOf(old));
     assert.equal(reasonOf(await verifier.verify(afterRotation.accessToken)), 'ok');

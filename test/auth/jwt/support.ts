@@ -1,4 +1,4 @@
-/** Shared bits of the JWT tests: deps with a capturing logger, metric reads, polling. */
+/** Shared bits of the JWT tests: deps with a capturing logger, metric reads. */
 import type { DestinationStream } from 'pino';
 import { ManualClock, type Clock } from '../../../src/clock.js';
 import type { JwksProviderConfig } from '../../../src/config/schema-auth.js';
@@ -35,19 +35,6 @@ export async function metricValue(
   const { values } = await metric.get();
   const match = values.find((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want));
   return match?.value ?? 0;
-}
-
-/** Polls until `check` holds (or fails after `timeoutMs`). */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 2000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 export interface JwksTuningSec {
