@@ -18,6 +18,7 @@ import { AccessLog } from './observability/access-log.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { GatehouseMetrics } from './observability/metrics.js';
 import { MethodRegistry, type AuthenticatorFactory } from './pipeline/method-registry.js';
+import { TrafficPolicy } from './policy/traffic-policy.js';
 import { PoolRegistry } from './proxy/pool-registry.js';
 import type { ControlContext, ControlModule, ControlModuleFactory } from './runtime/control-module.js';
 import { closeServer, listen, urlOf } from './runtime/listeners.js';
@@ -128,6 +129,12 @@ export class Gatehouse {
       logger: this.logger,
       pools: this.pools,
       clock: this.clock,
+      traffic: new TrafficPolicy({
+        store: this.store,
+        clock: this.clock,
+        metrics: this.metrics,
+        logger: this.logger,
+      }),
       isDraining: () => this.draining,
       accessLog: () =>
         this.applier.fileConfig.logging.accessLog && accessLog.enabled ? accessLog : undefined,

@@ -15,6 +15,7 @@ import { compileProxyTrust } from '../proxy/forwarded.js';
 import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import { compileDeploymentTraffic } from '../policy/deployment-traffic.js';
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
@@ -111,6 +112,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         gate,
         headerPolicy,
         metrics: ctx.metrics.forDeployment(d.id),
+        traffic: compileDeploymentTraffic(d, auth),
       });
     }
     const adminAuthenticators = compileAdminAuthenticators(config, methods, handles, ctx);

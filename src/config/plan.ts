@@ -1,6 +1,7 @@
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Gate } from '../auth/types.js';
 import type { DeploymentMetrics } from '../observability/metrics.js';
+import type { DeploymentTraffic } from '../policy/deployment-traffic.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import type { UpstreamPool } from '../proxy/upstream-pool.js';
@@ -37,6 +38,8 @@ export interface CompiledDeployment {
   readonly gate: Gate;
   readonly headerPolicy: UpstreamHeaderPolicy;
   readonly metrics: DeploymentMetrics;
+  /** Rate limits and CORS (src/policy/); undefined when the deployment has neither. */
+  readonly traffic: DeploymentTraffic | undefined;
 }
 
 /** The immutable result of compiling a configuration. Requests only ever read it. */

@@ -8,6 +8,7 @@ import { GatehouseError } from '../errors.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { DeploymentMetrics, GatehouseMetrics } from '../observability/metrics.js';
+import type { TrafficPolicy } from '../policy/traffic-policy.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { buildUpstreamHeaders, type UpstreamRequestFacts } from '../proxy/request-headers.js';
 import { proxyWebSocket } from '../proxy/websocket.js';
@@ -24,6 +25,8 @@ export interface DataPlaneServices {
   readonly logger: Logger;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
+  /** Rate limits, failed-credential throttling and CORS around each deployment's gate. */
+  readonly traffic: TrafficPolicy;
   /** True once shutdown has begun: answers carry Connection: close. */
   isDraining(): boolean;
   /** The access log, or undefined when access logging is off. */
@@ -108,6 +111,11 @@ export class DataPlane {
         });
     });
 
+    const preflight = services.traffic.preflight(plan, req, res, requestId);
+    if (preflight !== undefined) {
+      if (preflight !== 'answered') this.reject(res, preflight, requestId, req);
+      return;
+    }
     const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       this.reject(res, routed, requestId, req);
@@ -137,7 +145,7 @@ export class DataPlane {
     };
     let admission: ReturnType<CompiledDeployment['gate']['admit']>;
     try {
-      admission = routed.deployment.gate.admit(req);
+      admission = services.traffic.admit(routed, req, res);
     } catch (err) {
       failed(err);
       return;
