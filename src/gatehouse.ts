@@ -28,6 +28,7 @@ import { PlanApplier, type ReloadResult } from './runtime/plan-applier.js';
 import { createAdminApp } from './server/admin-plane.js';
 import { handleClientError } from './server/client-error.js';
 import { DataPlane } from './server/data-plane.js';
+import { closeDecisionListener, startDecisionListener } from './server/decision-listener.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -68,6 +69,10 @@ export class Gatehouse {
   private readonly applier: PlanApplier;
   private readonly usage: UsageRecorder;
   private readonly accessLog: AccessLog;
+  private readonly traffic: TrafficPolicy;
+  private decisionServer: Server | undefined;
+  /** The decision endpoint's URL when `server.decisions` is configured, else ''. */
+  decisionsUrl = '';
   private modules: readonly ControlModule[] = [];
   private draining = false;
   private stopping: Promise<void> | undefined;
@@ -123,6 +128,12 @@ export class Gatehouse {
       loaded,
     );
     const accessLog = (this.accessLog = new AccessLog(this.logger));
+    this.traffic = new TrafficPolicy({
+      store: this.store,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
@@ -260,10 +271,18 @@ export class Gatehouse {
     this.adminServer = createServer(admin);
     this.dataPlaneUrl = urlOf(await listen(this.dataServer, dp.port, dp.host));
     this.adminUrl = urlOf(await listen(this.adminServer, config.server.admin.port, config.server.admin.host));
+    const decisions = await startDecisionListener(config, {
+      plans: this.plans,
+      traffic: this.traffic,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    if (decisions) ({ server: this.decisionServer, url: this.decisionsUrl } = decisions);
     this.logger.info(
       {
         dataPlane: this.dataPlaneUrl,
         admin: this.adminUrl,
+        ...(decisions ? { decisions: this.decisionsUrl } : {}),
         store: this.store.backend,
         deployments: this.plans.current?.deployments.size,
       },
@@ -320,6 +339,7 @@ export class Gatehouse {
         'drain deadline reached; closing remaining connections',
       );
     dataServer?.closeAllConnections();
+    if (this.decisionServer) await closeDecisionListener(this.decisionServer);
     for (const socket of this.dataPlane.upgradedSockets) socket.destroy();
     await closed;
     if (this.adminServer) {

@@ -159,6 +159,12 @@ export class GatehouseMetrics {
     help: 'Requests refused with 429 because their address presented too many refused credentials.',
     registers: [this.registry],
   });
+  readonly decisions = new Counter({
+    name: 'gatehouse_decisions_total',
+    help: 'Forward-auth decisions answered, by outcome (allowed, refused).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly refreshTokenReuse = new Counter({
     name: 'gatehouse_refresh_token_reuse_total',
     help: 'Rotated refresh tokens presented again outside the retry grace: each revoked its chain.',
