@@ -79,7 +79,10 @@ describe('rate limits (memory store, one replica)', () => {
     assert.equal(res.headers.ratelimit, undefined);
     const metrics = await scrapeMetrics(gh.adminUrl);
     // alice twice, partner once
-    assert.equal(metricValue(metrics, 'gatehouse_rate_limited_total', { deployment: 'dep', limit: 'apiKey' }), 3);
+    assert.equal(
+      metricValue(metrics, 'gatehouse_rate_limited_total', { deployment: 'dep', limit: 'apiKey' }),
+      3,
+    );
   });
 });
 
