@@ -65,10 +65,7 @@ describe('CORS in Chromium', () => {
     page.evaluate(
       async ([target, bearer]) => {
         try {
-          const res = await fetch(
-            target,
-            bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {},
-          );
+          const res = await fetch(target, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
           return {
             status: res.status,
             body: (await res.json()) as Record<string, unknown>,
