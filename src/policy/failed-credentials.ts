@@ -32,8 +32,9 @@ export class FailedCredentialThrottle {
   ) {}
 
   /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
-  refusal(address: string): GatehouseError | undefined {
+  refusal(addressOf: () => string): GatehouseError | undefined {
     if (this.blocks.size === 0) return undefined;
+    const address = addressOf();
     const until = this.blocks.get(address);
     if (until === undefined) return undefined;
     const now = this.clock.now();

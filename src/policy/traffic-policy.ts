@@ -74,7 +74,7 @@ export class TrafficPolicy {
     if (traffic?.cors) applyCors(res, traffic.cors, req.headers.origin);
     let address: string | undefined;
     const addressOf = (): string => (address ??= clientAddress(req, plan.proxyTrust));
-    const blocked = this.throttle.refusal(addressOf());
+    const blocked = this.throttle.refusal(addressOf);
     if (blocked) return { allowed: false, error: blocked };
     const limits = traffic?.limits;
     if (limits?.beforeAuth) {
