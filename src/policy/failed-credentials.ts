@@ -1,7 +1,8 @@
 /**
  * Failed-credential throttling: credentials refused with 401 are counted per client
- * address in the store (fixed window, `store.increment`: shared by every replica with
- * Redis). Above `slowAfter` refusals in a window each further 401 is delayed (by
+ * address (fixed window): in Redis with the Redis store (`store.increment`, shared by
+ * every replica), in memory otherwise (a SQLite write per 401 would let a flood of bad
+ * credentials turn into a flood of synchronous disk writes). Above `slowAfter` refusals in a window each further 401 is delayed (by
  * `delayStepMs` per refusal, at most 2 s); at `maxFailures` the address is refused with
  * 429 for `cooldownSec`, before any credential is looked at. Successful requests are not
  * counted and cost nothing: the check is one in-process map lookup.
@@ -17,19 +18,39 @@ import type { FailedCredentialsConfig } from '../config/schema-policy.js';
 import { GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
-import type { Store } from '../store/types.js';
+import type { CounterState, Store } from '../store/types.js';
+
+type Counter = (key: string, windowMs: number) => Promise<CounterState>;
+
+/** A fixed-window counter in this process, bounded (an evicted address starts afresh). */
+function localCounter(clock: Clock): Counter {
+  const windows = new LRUCache<string, { count: number; resetAt: number }>({ max: 100_000 });
+  return (key, windowMs) => {
+    const now = clock.now();
+    let w = windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + windowMs };
+      windows.set(key, w);
+    }
+    w.count++;
+    return Promise.resolve({ count: w.count, resetAt: w.resetAt });
+  };
+}
 
 const MAX_DELAY_MS = 2000;
 
 export class FailedCredentialThrottle {
   private readonly blocks = new LRUCache<string, number>({ max: 100_000 });
+  private readonly count: Counter;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
     private readonly metrics: GatehouseMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.count = store.backend === 'redis' ? (key, ms) => store.increment(key, ms) : localCounter(clock);
+  }
 
   /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
   refusal(addressOf: () => string): GatehouseError | undefined {
@@ -56,7 +77,7 @@ export class FailedCredentialThrottle {
   async failed(address: string, config: FailedCredentialsConfig): Promise<void> {
     let count: number;
     try {
-      const counter = await this.store.increment(`fc:${address}`, config.windowSec * 1000);
+      const counter = await this.count(`fc:${address}`, config.windowSec * 1000);
       count = counter.count;
       if (count >= config.maxFailures) {
         const until = Math.max(counter.resetAt, this.clock.now() + config.cooldownSec * 1000);
