@@ -52,8 +52,7 @@ export class LocalGcra {
   check(hits: readonly GcraHit[], now: number): GcraOutcome {
     const tats = hits.map((h) => this.tats.get(h.key) ?? 0);
     const { outcome, next, allowed } = decide(hits, tats, now);
-    if (allowed)
-      for (let i = 0; i < hits.length; i++) this.tats.set((hits[i] as GcraHit).key, next[i]);
+    if (allowed) for (let i = 0; i < hits.length; i++) this.tats.set((hits[i] as GcraHit).key, next[i]);
     return outcome;
   }
 }
