@@ -24,8 +24,10 @@ type Counter = (key: string, windowMs: number) => Promise<CounterState>;
 
 /** A fixed-window counter in this process, bounded (an evicted address starts afresh). */
 function localCounter(clock: Clock): Counter {
-  const windows = new LRUCache<string, { count: number; resetAt: number }>({ max: 100_000 });
+  let windows: LRUCache<string, { count: number; resetAt: number }> | undefined;
   return (key, windowMs) => {
+    // Created on the first refusal: lru-cache allocates its index for `max` entries up front.
+    windows ??= new LRUCache({ max: 100_000 });
     const now = clock.now();
     let w = windows.get(key);
     if (!w || w.resetAt <= now) {
@@ -40,7 +42,8 @@ function localCounter(clock: Clock): Counter {
 const MAX_DELAY_MS = 2000;
 
 export class FailedCredentialThrottle {
-  private readonly blocks = new LRUCache<string, number>({ max: 100_000 });
+  /** Blocked addresses → until (ms); created on the first block (lru-cache allocates up front). */
+  private blocks: LRUCache<string, number> | undefined;
   private readonly count: Counter;
 
   constructor(
@@ -54,7 +57,7 @@ export class FailedCredentialThrottle {
 
   /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
   refusal(addressOf: () => string): GatehouseError | undefined {
-    if (this.blocks.size === 0) return undefined;
+    if (this.blocks === undefined || this.blocks.size === 0) return undefined;
     const address = addressOf();
     const until = this.blocks.get(address);
     if (until === undefined) return undefined;
@@ -81,6 +84,7 @@ export class FailedCredentialThrottle {
       count = counter.count;
       if (count >= config.maxFailures) {
         const until = Math.max(counter.resetAt, this.clock.now() + config.cooldownSec * 1000);
+        this.blocks ??= new LRUCache({ max: 100_000 });
         if (!this.blocks.has(address)) this.metrics.failedCredentialBlocks.inc();
         this.blocks.set(address, until);
       }

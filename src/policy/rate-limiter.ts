@@ -16,7 +16,8 @@ export type LimitVerdict =
   { readonly kind: 'decided'; readonly outcome: GcraOutcome } | { readonly kind: 'unavailable' };
 
 export class RateLimiter {
-  private readonly local = new LocalGcra();
+  /** Created on first use: lru-cache allocates its index for every possible key up front. */
+  private localGcra: LocalGcra | undefined;
   private lastWarning = 0;
 
   constructor(
@@ -24,6 +25,10 @@ export class RateLimiter {
     private readonly logger: Logger,
     private readonly shared: PolicyScriptRunner | undefined,
   ) {}
+
+  private get local(): LocalGcra {
+    return (this.localGcra ??= new LocalGcra());
+  }
 
   get isShared(): boolean {
     return this.shared !== undefined;
