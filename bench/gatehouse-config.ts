@@ -52,6 +52,22 @@ export function apiKeyDeployments(ctx: ScenarioContext): ConfigObject {
   });
 }
 
+/**
+ * apiKeyDeployments with a per-key rate limit far above what the bench can send (so it
+ * never refuses, and every request pays the full check), in memory or shared in Redis.
+ */
+export function apiKeyLimitedDeployments(ctx: ScenarioContext, redisUrl?: string): ConfigObject {
+  return publicDeployments(ctx, {
+    deployments: AUTH_DEPLOYMENTS,
+    auth: {
+      methods: ['apiKeys'],
+      apiKeys: { keys: [{ id: 'bench-key', hash: ctx.auth.apiKeyHash }] },
+      rateLimits: [{ by: 'apiKey', rate: '1000000/s', burst: 10_000_000 }],
+    },
+    ...(redisUrl === undefined ? {} : { extra: { store: { type: 'redis', redis: { url: redisUrl } } } }),
+  });
+}
+
 /** `methods: [jwt]` with an HS256 `hmac` provider (the run's 32-byte secret). */
 export function hs256Deployments(ctx: ScenarioContext): ConfigObject {
   return publicDeployments(ctx, {

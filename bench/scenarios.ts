@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { COLD_TOKEN_COUNT } from './auth/material.js';
 import {
   apiKeyDeployments,
+  apiKeyLimitedDeployments,
   hs256Deployments,
   publicBasePath,
   publicDeployments,
   rs256JwksDeployments,
 } from './gatehouse-config.js';
+import { benchRedis, benchRedisUrl } from './redis.js';
 import type { Scenario, TargetSpec } from './scenario-types.js';
 
 /** The floor every ratio is computed against. */
@@ -119,6 +121,29 @@ export const SCENARIOS: readonly Scenario[] = [
     load: (ctx) => ({ ...firstPublicRoute, headers: { 'X-API-Key': ctx.auth.apiKey } }),
     fixedRate: true,
     targets: cachedAuthTargets,
+    auth: { credentialHeader: 'X-API-Key', method: 'apiKeys' },
+  },
+  {
+    name: 'gatehouse-apikey-local-limit',
+    description:
+      'gatehouse-apikey + a per-key rate limit that never refuses, in process (SQLite store): the GCRA cost',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => apiKeyLimitedDeployments(ctx),
+    load: (ctx) => ({ ...firstPublicRoute, headers: { 'X-API-Key': ctx.auth.apiKey } }),
+    fixedRate: true,
+    targets: [{ kind: 'flat-vs', of: 'gatehouse-apikey', tolerance: 0.1 }],
+    auth: { credentialHeader: 'X-API-Key', method: 'apiKeys' },
+  },
+  {
+    name: 'gatehouse-apikey-redis-limit',
+    description: 'the same limit shared through Redis (store redis): one EVALSHA round trip per request',
+    proxy: 'gatehouse',
+    gatehouseConfig: (ctx) => apiKeyLimitedDeployments(ctx, benchRedisUrl()),
+    load: async (ctx) => {
+      await benchRedis(ctx.workDir);
+      return { ...firstPublicRoute, headers: { 'X-API-Key': ctx.auth.apiKey } };
+    },
+    fixedRate: true,
     auth: { credentialHeader: 'X-API-Key', method: 'apiKeys' },
   },
   {

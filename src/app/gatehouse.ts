@@ -17,12 +17,14 @@ import { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { PlanApplier, type ReloadResult } from '../plan/applier.js';
+import { TrafficPolicy } from '../policy/traffic-policy.js';
 import type { PlanHolder } from '../plan/plan.js';
 import { followPlanTriggers } from '../plan/triggers.js';
 import { loadConfigFile } from '../plan/validate.js';
 import { createAdminApp } from '../server/admin-plane.js';
 import { DataPlane } from '../server/data-plane.js';
 import type { Store } from '../store/types.js';
+import { closeDecisionListener, startDecisionListener } from './decision-listener.js';
 import { openListeners, type Listeners } from './listeners.js';
 import { closeModules, CONTROL_MODULES, startModules } from './modules.js';
 import { closeServices, openServices, type ServiceOptions, type Services } from './services.js';
@@ -56,6 +58,11 @@ export class Gatehouse {
   /** "Last used" times (tests flush it before reading them back). */
   private readonly usage: UsageRecorder;
   private readonly accessLog: AccessLog;
+  /** Rate limits, failed-credential throttling and CORS: one instance for the data plane and decisions. */
+  private readonly traffic: TrafficPolicy;
+  private decisionServer: Server | undefined;
+  /** The decision endpoint's URL when `server.decisions` is configured, else ''. */
+  decisionsUrl = '';
   private modules: readonly ControlModule[] = [];
   private draining = false;
   private stopping: Promise<void> | undefined;
@@ -90,12 +97,19 @@ export class Gatehouse {
       loaded,
     );
     const accessLog = (this.accessLog = new AccessLog(this.logger));
+    this.traffic = new TrafficPolicy({
+      store: this.store,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
       logger: this.logger,
       pools: services.pools,
       clock: this.clock,
+      traffic: this.traffic,
       isDraining: () => this.draining,
       // The switch is compiled into the plan (logging.accessLog); no file read per request.
       accessLog,
@@ -156,10 +170,18 @@ export class Gatehouse {
     });
     this.listeners = await openListeners(config, this.dataPlane, admin);
     ({ dataPlaneUrl: this.dataPlaneUrl, adminUrl: this.adminUrl } = this.listeners);
+    const decisions = await startDecisionListener(config, {
+      plans: this.plans,
+      traffic: this.traffic,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    if (decisions) ({ server: this.decisionServer, url: this.decisionsUrl } = decisions);
     this.logger.info(
       {
         dataPlane: this.dataPlaneUrl,
         admin: this.adminUrl,
+        ...(decisions ? { decisions: this.decisionsUrl } : {}),
         store: this.store.backend,
         deployments: this.plans.current?.deployments.size,
       },
@@ -206,6 +228,7 @@ export class Gatehouse {
       },
       this.applier.fileConfig.server.shutdown,
     );
+    if (this.decisionServer) await closeDecisionListener(this.decisionServer);
     this.accessLog.flush();
     await this.release();
     this.logger.info('stopped');

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ONLY_IF_VALID } from './refine.js';
 import { idSchema } from './schema-common.js';
+import { rateLimitsSchema } from './schema-policy.js';
 
 export const AUTH_METHODS = ['public', 'apiKeys', 'jwt', 'gatehouse', 'mtls'] as const;
 export type AuthMethodName = (typeof AUTH_METHODS)[number];
@@ -151,6 +152,7 @@ export const authSettingsSchema = z
       .optional()
       .describe('JWT providers accepted (required with method `jwt`, refused without it).'),
     require: requirementSchema,
+    rateLimits: rateLimitsSchema.optional(),
     strictRevocation: z
       .boolean()
       .default(false)

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { authSettingsSchema } from './schema-auth-settings.js';
 import { basePathSchema, hostSchema, idSchema, MiB } from './schema-common.js';
 import { allowedMethodsSchema, inboundHeadersSchema } from './schema-data-plane.js';
+import { corsSchema, rateLimitsSchema } from './schema-policy.js';
 import { timeoutsOverrideSchema } from './schema-upstream.js';
 
 export const deploymentSchema = z.strictObject({
@@ -87,6 +88,8 @@ export const deploymentSchema = z.strictObject({
     .describe(
       'Methods served, upper case, e.g. `[GET, POST]` (GET implies HEAD); others get 405 `method_not_allowed` with `Allow` (routing.md). TRACE, CONNECT, unknown methods and duplicates are refused. Absent: every method but TRACE and CONNECT.',
     ),
+  rateLimits: rateLimitsSchema.optional(),
+  cors: corsSchema.optional(),
 });
 
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { idSchema, MiB, trustProxySchema } from './schema-common.js';
+import { decisionsSchema, FAILED_CREDENTIALS_DEFAULTS, failedCredentialsSchema } from './schema-policy.js';
 
 const listenerSchema = (host: string, port: number) =>
   z.strictObject({
@@ -22,6 +23,7 @@ const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
   trustProxy: trustProxySchema.describe(
     'Who may set `X-Forwarded-*`/`Forwarded`: `false` (nobody), `true` (anyone), or a list of IP addresses and CIDR ranges (your load balancers).',
   ),
+  failedCredentials: failedCredentialsSchema.default(FAILED_CREDENTIALS_DEFAULTS),
   maxBodyBytes: z
     .number()
     .int()
@@ -91,6 +93,7 @@ export const serverSchema = z.strictObject({
     .describe(
       'The admin listener: admin API, token service (and its `/manage_tokens` page), `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.',
     ),
+  decisions: decisionsSchema.optional(),
   shutdown: z
     .strictObject({
       readinessDelayMs: z

@@ -138,6 +138,28 @@ export class GatehouseMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({
+    name: 'gatehouse_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit, by deployment and limit name.',
+    labelNames: ['deployment', 'limit'] as const,
+    registers: [this.registry],
+  });
+  readonly failedCredentialBlocks = new Counter({
+    name: 'gatehouse_failed_credential_blocks_total',
+    help: 'Client addresses this replica started refusing after too many refused credentials.',
+    registers: [this.registry],
+  });
+  readonly failedCredentialRefusals = new Counter({
+    name: 'gatehouse_failed_credential_refusals_total',
+    help: 'Requests refused with 429 because their address presented too many refused credentials.',
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: 'gatehouse_decisions_total',
+    help: 'Forward-auth decisions answered, by outcome (allowed, refused).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly refreshTokenReuse = new Counter({
     name: 'gatehouse_refresh_token_reuse_total',
     help: 'Rotated refresh tokens presented again outside the retry grace: each revoked its chain.',

@@ -16,6 +16,7 @@ import { compileInboundHeaderFilter } from '../proxy/inbound-header-filter.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { compileUpstreamPath } from '../proxy/upstream-path.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
+import { compileDeploymentTraffic } from '../policy/deployment-traffic.js';
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
 import { Router } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
@@ -107,6 +108,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         gate,
         headerPolicy,
         metrics: ctx.metrics.forDeployment(d.id),
+        traffic: compileDeploymentTraffic(d, auth),
       });
     }
     const adminAuthenticators = compileAdminAuthenticators(config, methods, handles, ctx);
@@ -118,6 +120,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       router,
       deployments,
       proxyTrust: compileProxyTrust(config.server.dataPlane.trustProxy),
+      failedCredentials: config.server.dataPlane.failedCredentials,
       accessLog: config.logging.accessLog,
       adminAuthenticators,
       poolKeys,

@@ -2,6 +2,8 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { VerifierRegistry } from '../auth/verifier-registry.js';
 import type { Gate } from '../auth/types.js';
 import type { DeploymentMetrics } from '../observability/metrics.js';
+import type { FailedCredentialsConfig } from '../config/schema-policy.js';
+import type { DeploymentTraffic } from '../policy/deployment-traffic.js';
 import type { ProxyTrust } from '../proxy/forwarded.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import type { UpstreamHeaderPolicy } from '../proxy/request-headers.js';
@@ -40,6 +42,8 @@ export interface CompiledDeployment {
   readonly gate: Gate;
   readonly headerPolicy: UpstreamHeaderPolicy;
   readonly metrics: DeploymentMetrics;
+  /** Rate limits and CORS (src/policy/); undefined when the deployment has neither. */
+  readonly traffic: DeploymentTraffic | undefined;
 }
 
 /** The immutable result of compiling a configuration. Requests only ever read it. */
@@ -48,6 +52,8 @@ export interface RuntimePlan {
   readonly router: Router<CompiledDeployment>;
   readonly deployments: ReadonlyMap<string, CompiledDeployment>;
   readonly proxyTrust: ProxyTrust;
+  /** `server.dataPlane.failedCredentials`: how repeated 401s from one address are slowed. */
+  readonly failedCredentials: FailedCredentialsConfig;
   /** `logging.accessLog`: one access-log line per data-plane request. */
   readonly accessLog: boolean;
   /** How users authenticate on the admin API with this plan's providers (admin keys aside). */

@@ -5,10 +5,15 @@
  * closed, never "allow"). `then` runs exactly once otherwise, with the gate's decision.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Admission, Gate, MaybePromise } from '../auth/types.js';
+import type { Admission, MaybePromise } from '../auth/types.js';
+
+/** A gate, or the traffic policy wrapped around one (server/data-plane.ts). */
+export interface Admitter {
+  admit(req: IncomingMessage): MaybePromise<Admission>;
+}
 
 export function admit(
-  gate: Gate,
+  gate: Admitter,
   req: IncomingMessage,
   then: (admission: Admission) => void,
   failed: (err: unknown) => void,

@@ -6,6 +6,7 @@ import { GatehouseError } from '../errors.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
+import type { TrafficPolicy } from '../policy/traffic-policy.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { bodyShape } from '../proxy/proxied-request.js';
 import {
@@ -28,6 +29,8 @@ export interface DataPlaneServices {
   readonly logger: Logger;
   readonly pools: PoolRegistry;
   readonly clock: Clock;
+  /** Rate limits, failed-credential throttling and CORS around each deployment's gate. */
+  readonly traffic: TrafficPolicy;
   /** True once shutdown has begun: answers carry Connection: close. */
   isDraining(): boolean;
   /** Where access-log lines go when the plan has `logging.accessLog` on. */
@@ -132,6 +135,11 @@ export class DataPlane {
       if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.wakeIdleWaiters();
     });
 
+    const preflight = services.traffic.preflight(plan, req, res, requestId);
+    if (preflight !== undefined) {
+      if (preflight !== 'answered') this.reject(res, preflight, requestId, req);
+      return;
+    }
     const routed = routeRequest(plan, req);
     if (routed instanceof GatehouseError) {
       this.reject(res, routed, requestId, req);
@@ -139,7 +147,7 @@ export class DataPlane {
     }
     deployment = routed.deployment;
     admit(
-      routed.deployment.gate,
+      { admit: (r) => services.traffic.admit(routed, r, res) },
       req,
       (admission) => {
         // An admission that needed to wait may finish after the client left.

@@ -8,6 +8,7 @@
  *   P x:<collection>        sorted set, score = expiresAt, members = ids of expiring documents:
  *                           exact `count` and lazy removal of expired index entries
  *   P n:<key>               hash {c: count, r: resetAt} with PEXPIRE: a rate-limit counter
+ *   P r:<key>               string: a GCRA theoretical arrival time (ms), PX until it passed
  *   P audit                 sorted set, score = sequence, member = "<16-digit id> <JSON body>"
  *   P audit:seq             the audit sequence (INCR)
  *   P s:<channel>           stream of a notification channel (XADD MAXLEN ~ 10000)
@@ -42,6 +43,11 @@ export class RedisKeys {
 
   counter(key: string): string {
     return `${this.prefix}n:${key}`;
+  }
+
+  /** GCRA state of a traffic rate limit (src/policy/redis-gcra.ts). */
+  rateLimit(key: string): string {
+    return `${this.prefix}r:${key}`;
   }
 
   audit(): string {

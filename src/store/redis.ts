@@ -14,6 +14,7 @@ import { StoreConflictError, StoreError, StoreNotFoundError } from './errors.js'
 import {
   connectRedis,
   luaScript,
+  type LuaScript,
   type RedisArg,
   type RedisConnectionOptions,
   type RedisLink,
@@ -69,6 +70,15 @@ export class RedisStore extends BaseStore {
       logger: ctx.logger,
       metrics: ctx.metrics,
     });
+  }
+
+  /** Runs a traffic-policy script (rate limits) on keys placed under `P r:`; one round trip. */
+  runPolicyScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    return this.link.run(
+      script,
+      keys.map((k) => this.keys.rateLimit(k)),
+      args,
+    );
   }
 
   /**

@@ -40,14 +40,16 @@ export interface TestGatehouse {
   stop(): Promise<void>;
 }
 
-/** Fills in listener ports 0, no file watching and quiet logs unless the test says otherwise. */
+/** Fills in listener ports 0, no file watching, no failed-credential throttling and quiet logs unless the test says otherwise. */
 export function withTestDefaults(config: ConfigObject): ConfigObject {
   const server = (config.server ?? {}) as Record<string, Record<string, unknown> | undefined>;
   return {
     ...config,
     server: {
       ...server,
-      dataPlane: { host: '127.0.0.1', port: 0, ...server.dataPlane },
+      // Failed-credential throttling (on in production) would turn the many deliberate 401s
+      // of the auth tests, all from 127.0.0.1, into 429s; test/policy/ sets it explicitly.
+      dataPlane: { host: '127.0.0.1', port: 0, failedCredentials: { enabled: false }, ...server.dataPlane },
       admin: { host: '127.0.0.1', port: 0, ...server.admin },
       reload: { watch: false, ...server.reload },
       shutdown: { drainTimeoutMs: 2000, ...server.shutdown },

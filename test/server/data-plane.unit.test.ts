@@ -24,6 +24,9 @@ import type { AdmittedRequest, RequestProxy } from '../../src/proxy/upstream-pro
 import { compileMethodPolicy } from '../../src/routing/allowed-methods.js';
 import { Router } from '../../src/routing/router.js';
 import { DataPlane } from '../../src/server/data-plane.js';
+import { FAILED_CREDENTIALS_DEFAULTS } from '../../src/config/schema-policy.js';
+import { TrafficPolicy } from '../../src/policy/traffic-policy.js';
+import type { Store } from '../../src/store/types.js';
 import { deferred } from '../helpers/async.js';
 import { parseRawResponse, type RawResponse } from '../helpers/http.js';
 
@@ -113,6 +116,7 @@ function harness(admit: Gate['admit'], forward: Forward = answer, draining = fal
       preserveHost: false,
     },
     metrics: metrics.forDeployment('dep'),
+    traffic: undefined,
   };
   // RuntimePlan fields the data plane never reads (config, admin authenticators) are left out.
   const plan = {
@@ -120,6 +124,7 @@ function harness(admit: Gate['admit'], forward: Forward = answer, draining = fal
     router: new Router([{ host: undefined, basePath: '/api', value: deployment }]),
     deployments: new Map([['dep', deployment]]),
     proxyTrust: () => false,
+    failedCredentials: FAILED_CREDENTIALS_DEFAULTS,
     accessLog: false,
     adminAuthenticators: [],
     poolKeys: [],
@@ -148,6 +153,14 @@ function harness(admit: Gate['admit'], forward: Forward = answer, draining = fal
     logger,
     pools: new PoolRegistry(systemClock, metrics, logger),
     clock: systemClock,
+    // The policy with no limits and no CORS: the gate's answer passes through unchanged
+    // (only the backend name of the store is read; local counters are used).
+    traffic: new TrafficPolicy({
+      store: { backend: 'memory' } as unknown as Store,
+      clock: systemClock,
+      metrics,
+      logger,
+    }),
     isDraining: () => draining,
     proxy: () => proxy,
   });

@@ -1,0 +1,99 @@
+/**
+ * Failed-credential throttling: credentials refused with 401 are counted per client
+ * address (fixed window): in Redis with the Redis store (`store.increment`, shared by
+ * every replica), in memory otherwise (a SQLite write per 401 would let a flood of bad
+ * credentials turn into a flood of synchronous disk writes). Above `slowAfter` refusals in a window each further 401 is delayed (by
+ * `delayStepMs` per refusal, at most 2 s); at `maxFailures` the address is refused with
+ * 429 for `cooldownSec`, before any credential is looked at. Successful requests are not
+ * counted and cost nothing: the check is one in-process map lookup.
+ *
+ * Across replicas: the count is shared, the block is learnt by each replica from its own
+ * increment, so an address gets at most `maxFailures + replicas - 1` refused attempts per
+ * window before every replica refuses it.
+ */
+import { LRUCache } from 'lru-cache';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../clock.js';
+import type { FailedCredentialsConfig } from '../config/schema-policy.js';
+import { GatehouseError } from '../errors.js';
+import type { Logger } from '../observability/log.js';
+import type { GatehouseMetrics } from '../observability/metrics.js';
+import type { CounterState, Store } from '../store/types.js';
+
+type Counter = (key: string, windowMs: number) => Promise<CounterState>;
+
+/** A fixed-window counter in this process, bounded (an evicted address starts afresh). */
+function localCounter(clock: Clock): Counter {
+  let windows: LRUCache<string, { count: number; resetAt: number }> | undefined;
+  return (key, windowMs) => {
+    // Created on the first refusal: lru-cache allocates its index for `max` entries up front.
+    windows ??= new LRUCache({ max: 100_000 });
+    const now = clock.now();
+    let w = windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + windowMs };
+      windows.set(key, w);
+    }
+    w.count++;
+    return Promise.resolve({ count: w.count, resetAt: w.resetAt });
+  };
+}
+
+const MAX_DELAY_MS = 2000;
+
+export class FailedCredentialThrottle {
+  /** Blocked addresses → until (ms); created on the first block (lru-cache allocates up front). */
+  private blocks: LRUCache<string, number> | undefined;
+  private readonly count: Counter;
+
+  constructor(
+    store: Store,
+    private readonly clock: Clock,
+    private readonly metrics: GatehouseMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.count = store.backend === 'redis' ? (key, ms) => store.increment(key, ms) : localCounter(clock);
+  }
+
+  /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
+  refusal(addressOf: () => string): GatehouseError | undefined {
+    if (this.blocks === undefined || this.blocks.size === 0) return undefined;
+    const address = addressOf();
+    const until = this.blocks.get(address);
+    if (until === undefined) return undefined;
+    const now = this.clock.now();
+    if (until <= now) {
+      this.blocks.delete(address);
+      return undefined;
+    }
+    this.metrics.failedCredentialRefusals.inc();
+    return new GatehouseError(
+      'rate_limited',
+      'Too many refused credentials from this address; retry later.',
+      {
+        headers: { 'retry-after': String(Math.max(1, Math.ceil((until - now) / 1000))) },
+      },
+    );
+  }
+
+  /** Counts one refused credential from `address` and waits out the slow-down; never throws. */
+  async failed(address: string, config: FailedCredentialsConfig): Promise<void> {
+    let count: number;
+    try {
+      const counter = await this.count(`fc:${address}`, config.windowSec * 1000);
+      count = counter.count;
+      if (count >= config.maxFailures) {
+        const until = Math.max(counter.resetAt, this.clock.now() + config.cooldownSec * 1000);
+        this.blocks ??= new LRUCache({ max: 100_000 });
+        if (!this.blocks.has(address)) this.metrics.failedCredentialBlocks.inc();
+        this.blocks.set(address, until);
+      }
+    } catch (err) {
+      // The 401 is answered anyway: failing to count must not turn a refusal into an outage.
+      this.logger.debug({ err }, 'failed-credential counter unavailable');
+      return;
+    }
+    if (count > config.slowAfter && config.delayStepMs > 0)
+      await sleep(Math.min(MAX_DELAY_MS, (count - config.slowAfter) * config.delayStepMs));
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Failed-credential throttling (issue #12): refused credentials from one client address
+ * are counted; at maxFailures the address is refused with 429 for the cool-down, even
+ * with a valid key, and the answer says nothing about the credential. Other addresses
+ * and successful requests are not counted. Time is a ManualClock.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { assertGatehouseError } from '../helpers/assertions.js';
+import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { send } from '../helpers/http.js';
+import { metricValue, scrapeMetrics } from '../helpers/metrics.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { apiKeyConfig, BASE_PATH, KEYS } from './fixtures.js';
+
+describe('failed-credential throttling', () => {
+  let upstream: TestUpstream;
+  let gh: TestGatehouse;
+  const clock = new ManualClock(1_700_000_000_000);
+  const from = (ip: string, key: string) =>
+    send(gh.url, `${BASE_PATH}/x`, { headers: { 'x-forwarded-for': ip, 'x-api-key': key } });
+
+  before(async () => {
+    upstream = await startUpstream('api');
+    gh = await startGatehouse(
+      {
+        ...apiKeyConfig([upstream.url]),
+        server: {
+          dataPlane: {
+            trustProxy: ['127.0.0.1'],
+            failedCredentials: { windowSec: 60, slowAfter: 100, maxFailures: 3, cooldownSec: 120 },
+          },
+        },
+      },
+      { clock },
+    );
+  });
+  after(async () => {
+    await gh?.stop();
+    await upstream?.close();
+  });
+
+  it('successful requests are not counted', async () => {
+    for (let i = 0; i < 10; i++) assert.equal((await from('203.0.113.7', KEYS.alice)).status, 200);
+  });
+
+  it('refuses an address after maxFailures 401s, even with a valid key, without a word about the credential', async () => {
+    for (let i = 0; i < 3; i++)
+      assertGatehouseError(await from('203.0.113.9', `gh_guess_${i}_0000000000`), 401, 'invalid_token');
+    const reached = upstream.requests.length;
+    const refused = await from('203.0.113.9', KEYS.alice);
+    assertGatehouseError(refused, 429, 'rate_limited');
+    assert.equal(refused.headers['retry-after'], '120');
+    assert.equal(refused.headers['www-authenticate'], undefined);
+    assert.doesNotMatch(refused.text, /key|token|credential is/i);
+    assert.equal(upstream.requests.length, reached);
+    assert.equal((await from('203.0.113.10', KEYS.alice)).status, 200, 'another address is not affected');
+    const metrics = await scrapeMetrics(gh.adminUrl);
+    assert.equal(metricValue(metrics, 'gatehouse_failed_credential_blocks_total'), 1);
+    assert.equal(metricValue(metrics, 'gatehouse_failed_credential_refusals_total'), 1);
+  });
+
+  it('lets the address in again after the cool-down', async () => {
+    clock.advance(119_000);
+    assertGatehouseError(await from('203.0.113.9', KEYS.alice), 429, 'rate_limited');
+    clock.advance(2_000);
+    assert.equal((await from('203.0.113.9', KEYS.alice)).status, 200);
+  });
+});
