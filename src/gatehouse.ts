@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RevocationList } from './auth/revocation.js';
 import { VerifiedTokenCache } from './auth/token-cache.js';
@@ -26,6 +25,10 @@ import { applyOwnWrite } from './runtime/apply-now.js';
 import { PlanApplier, type ReloadResult } from './runtime/plan-applier.js';
 import { createAdminApp } from './server/admin-plane.js';
 import { handleClientError } from './server/client-error.js';
+import { createListenerServer, type ListenerServer } from './tls/listener-server.js';
+import { dataPlaneSuppliesClientCertificates, listenerTls, listenerTlsWarnings } from './tls/listeners.js';
+import { registerMtlsMethod } from './auth/authenticators/mtls.js';
+import { createUpstreamTlsProvider } from './tls/upstream-tls.js';
 import { DataPlane } from './server/data-plane.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -72,9 +75,14 @@ export class Gatehouse {
   private stopping: Promise<void> | undefined;
   private stopWatching: (() => void) | undefined;
   private stopFollowingState: (() => void) | undefined;
-  private dataServer: Server | undefined;
-  private adminServer: Server | undefined;
+  private dataServer: ListenerServer | undefined;
+  private plainServer: ListenerServer | undefined;
+  private adminServer: ListenerServer | undefined;
+  private readonly baseDir: string;
+  private readonly clientCertificates: boolean;
   dataPlaneUrl = '';
+  /** The plain-HTTP data-plane listener beside a TLS one (`server.dataPlane.plainHttp`), if any. */
+  plainDataPlaneUrl = '';
   adminUrl = '';
 
   private constructor(
@@ -83,6 +91,10 @@ export class Gatehouse {
     parts: { logger: Logger; metrics: GatehouseMetrics; clock: Clock; store: Store; state: ControlState },
   ) {
     const { config } = loaded;
+    this.baseDir = dirname(resolve(options.configPath));
+    // Listeners are built from the first file: method mtls exists when they ask for certificates.
+    const clientCertificates = dataPlaneSuppliesClientCertificates(config);
+    this.clientCertificates = clientCertificates;
     ({
       logger: this.logger,
       metrics: this.metrics,
@@ -90,7 +102,12 @@ export class Gatehouse {
       store: this.store,
       state: this.state,
     } = parts);
-    this.pools = new PoolRegistry(this.clock, this.metrics, this.logger);
+    this.pools = new PoolRegistry(
+      this.clock,
+      this.metrics,
+      this.logger,
+      createUpstreamTlsProvider({ baseDir: this.baseDir, metrics: this.metrics, logger: this.logger }),
+    );
     this.verifiers = new VerifierRegistry({ clock: this.clock, metrics: this.metrics, logger: this.logger });
     this.revocations = new RevocationList(this.clock);
     this.tokenCache = new VerifiedTokenCache({
@@ -116,6 +133,7 @@ export class Gatehouse {
         revocations: this.revocations,
         extendMethods: (registry) => {
           for (const module of this.modules) module.registerMethods?.(registry);
+          if (clientCertificates) registerMtlsMethod(registry);
         },
         onApiKeyUse: (keyId) => this.usage.record('api-key', keyId),
       },
@@ -214,6 +232,7 @@ export class Gatehouse {
         // The methods compilePlan registers (apiKeys, jwt) plus the modules' own.
         const probe = new MethodRegistry().register('apiKeys', unusedFactory).register('jwt', unusedFactory);
         for (const module of this.modules) module.registerMethods?.(probe);
+        if (this.clientCertificates) registerMtlsMethod(probe);
         return new Set(AUTH_METHODS.filter((m) => m === 'public' || probe.has(m)));
       },
       applyNow: () => applyOwnWrite(this.state),
@@ -226,23 +245,30 @@ export class Gatehouse {
   private async listen(): Promise<void> {
     const config = this.applier.fileConfig;
     const dp = config.server.dataPlane;
-    this.dataServer = createServer(
-      {
-        keepAliveTimeout: dp.keepAliveTimeoutMs,
-        headersTimeout: dp.headersTimeoutMs,
-        // Request bodies have per-deployment deadlines (requestTimeoutMs) in the data plane.
-        requestTimeout: 0,
-        // Node checks headersTimeout on this sweep (default every 30 s, so a slow client
-        // kept its socket up to 30 s longer). One timer per server; twice a second keeps
-        // the timeout within half a second (it fired up to a whole interval late at 1 s).
-        connectionsCheckingInterval: Math.min(500, Math.ceil(dp.headersTimeoutMs / 2)),
-      },
-      this.dataPlane.handleRequest,
+    const tlsDeps = { baseDir: this.baseDir, metrics: this.metrics, logger: this.logger };
+    const dataHandlers = {
+      request: this.dataPlane.handleRequest,
+      checkContinue: this.dataPlane.handleCheckContinue,
+      upgrade: this.dataPlane.handleUpgrade,
+      connect: this.dataPlane.handleConnect,
+      clientError: handleClientError,
+    };
+    const dataOptions = {
+      keepAliveTimeout: dp.keepAliveTimeoutMs,
+      headersTimeout: dp.headersTimeoutMs,
+      // Request bodies have per-deployment deadlines (requestTimeoutMs) in the data plane.
+      requestTimeout: 0,
+      // Node checks headersTimeout on this sweep (default every 30 s, so a slow client
+      // kept its socket up to 30 s longer). One timer per server; twice a second keeps
+      // the timeout within half a second (it fired up to a whole interval late at 1 s).
+      connectionsCheckingInterval: Math.min(500, Math.ceil(dp.headersTimeoutMs / 2)),
+    };
+    this.dataServer = createListenerServer(
+      dataOptions,
+      dataHandlers,
+      listenerTls('dataPlane', dp.tls, tlsDeps),
     );
-    this.dataServer.on('checkContinue', this.dataPlane.handleCheckContinue);
-    this.dataServer.on('upgrade', this.dataPlane.handleUpgrade);
-    this.dataServer.on('connect', this.dataPlane.handleConnect);
-    this.dataServer.on('clientError', handleClientError);
+    if (dp.tls && dp.plainHttp) this.plainServer = createListenerServer(dataOptions, dataHandlers, undefined);
     const admin = createAdminApp({
       readiness: { notReadyReason: () => this.notReadyReason() },
       metrics: this.metrics,
@@ -250,12 +276,28 @@ export class Gatehouse {
       routers: this.modules.flatMap((m) => (m.router ? [m.router] : [])),
       maxBodyBytes: config.server.admin.maxBodyBytes,
     });
-    this.adminServer = createServer(admin);
-    this.dataPlaneUrl = urlOf(await listen(this.dataServer, dp.port, dp.host));
-    this.adminUrl = urlOf(await listen(this.adminServer, config.server.admin.port, config.server.admin.host));
+    this.adminServer = createListenerServer(
+      {},
+      { request: admin },
+      listenerTls('admin', config.server.admin.tls, tlsDeps),
+    );
+    for (const warning of listenerTlsWarnings(config)) this.logger.warn(warning);
+    this.dataPlaneUrl = urlOf(
+      await listen(this.dataServer.server, dp.port, dp.host),
+      this.dataServer.protocol,
+    );
+    if (this.plainServer && dp.plainHttp)
+      this.plainDataPlaneUrl = urlOf(
+        await listen(this.plainServer.server, dp.plainHttp.port, dp.plainHttp.host),
+      );
+    this.adminUrl = urlOf(
+      await listen(this.adminServer.server, config.server.admin.port, config.server.admin.host),
+      this.adminServer.protocol,
+    );
     this.logger.info(
       {
         dataPlane: this.dataPlaneUrl,
+        ...(this.plainDataPlaneUrl ? { plainDataPlane: this.plainDataPlaneUrl } : {}),
         admin: this.adminUrl,
         store: this.store.backend,
         deployments: this.plans.current?.deployments.size,
@@ -277,6 +319,7 @@ export class Gatehouse {
   /** Re-reads the configuration file. An invalid file is refused and the running plan keeps serving. */
   reload(reason = 'requested'): Promise<ReloadResult> {
     if (this.draining) return Promise.resolve({ ok: false, error: 'shutting down' });
+    for (const listener of [this.dataServer, this.adminServer]) listener?.reloader?.check(reason);
     return this.applier.reload(reason);
   }
 
@@ -299,24 +342,28 @@ export class Gatehouse {
       'shutting down',
     );
     if (readinessDelayMs > 0) await sleep(readinessDelayMs);
-    const dataServer = this.dataServer;
-    const closed = dataServer ? closeServer(dataServer) : Promise.resolve();
-    dataServer?.closeIdleConnections();
+    const dataServers = [this.dataServer, this.plainServer].filter((l) => l !== undefined);
+    for (const listener of [...dataServers, this.adminServer]) listener?.reloader?.stop();
+    const closed = Promise.all(dataServers.map((l) => closeServer(l.server)));
+    const closeIdle = (): void => {
+      for (const listener of dataServers) listener.closeIdleConnections();
+    };
+    closeIdle();
     const deadline = Date.now() + drainTimeoutMs;
     while (this.dataPlane.inFlight > 0 && Date.now() < deadline) {
       await sleep(25);
-      dataServer?.closeIdleConnections();
+      closeIdle();
     }
     if (this.dataPlane.inFlight > 0)
       this.logger.warn(
         { inFlight: this.dataPlane.inFlight },
         'drain deadline reached; closing remaining connections',
       );
-    dataServer?.closeAllConnections();
+    for (const listener of dataServers) listener.closeAllConnections();
     for (const socket of this.dataPlane.upgradedSockets) socket.destroy();
     await closed;
     if (this.adminServer) {
-      const adminClosed = closeServer(this.adminServer);
+      const adminClosed = closeServer(this.adminServer.server);
       this.adminServer.closeAllConnections();
       await adminClosed;
     }

@@ -79,7 +79,7 @@ export function parseConfig(text: string, options: ParseOptions): GatehouseConfi
 export async function validateConfigText(text: string, options: ParseOptions): Promise<ConfigParse> {
   const parsed = parseStructure(text, options);
   if (!parsed.ok) return parsed;
-  const compileIssues = await checkCompilable(parsed.config);
+  const compileIssues = await checkCompilable(parsed.config, options.baseDir);
   return compileIssues.length > 0 ? { ok: false, issues: compileIssues } : parsed;
 }
 

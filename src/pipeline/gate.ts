@@ -102,6 +102,7 @@ export class CompiledGate implements Gate {
         return this.deny(
           new GatehouseError('auth_unavailable', result.description, { headers: { 'retry-after': '5' } }),
         );
+      if (result.forbidden) return this.deny(new GatehouseError('forbidden', result.description));
       return this.deny(authError(result.code, result.description, { basic: this.basicChallenge }));
     }
     if (this.spec.allowPublic && !credentials.present) return this.authorize(ANONYMOUS);
