@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { CompiledDeployment } from '../config/plan.js';
 import { GatehouseError } from '../errors.js';
+import type { Logger } from '../observability/log.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { ClientGoneError, type ForwardFailure } from '../proxy/forward-failure.js';
 import { forward, type ForwardHandle, type RelayEvents, type UpstreamRequest } from '../proxy/forwarder.js';
@@ -14,6 +15,7 @@ const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS
 export interface ExchangeServices {
   readonly clock: Clock;
   readonly pools: PoolRegistry;
+  readonly logger: Logger;
 }
 
 /**
@@ -100,6 +102,11 @@ export class Exchange implements RelayEvents {
       return;
     }
     this.deployment.metrics.upstreamFailure(failure.reason);
+    if (failure.tlsError !== undefined)
+      this.services.logger.warn(
+        { infrastructure: this.deployment.infrastructureId, node: node?.url, error: failure.tlsError },
+        'TLS with the upstream node failed',
+      );
     if (!responseStarted && this.mayRetry(failure)) {
       const next = this.deployment.pool.pick(node);
       if (next) {
