@@ -23,7 +23,8 @@ export function normalizeHttp2Request(req: Http2ServerRequest): void {
   const source = req.headers;
   for (const name of Object.keys(source)) if (!name.startsWith(':')) headers[name] = source[name];
   const authority = source[':authority'];
-  if (headers.host === undefined && typeof authority === 'string' && authority !== '') headers.host = authority;
+  if (headers.host === undefined && typeof authority === 'string' && authority !== '')
+    headers.host = authority;
   // HTTP/2 frames bodies itself: a stream left open after HEADERS has a body, of unknown
   // length unless content-length says. The handler learns of it the HTTP/1.1 way.
   if (!req.stream.endAfterHeaders && headers['content-length'] === undefined)
