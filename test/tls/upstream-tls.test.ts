@@ -82,9 +82,12 @@ describe('upstream TLS per infrastructure', () => {
         { id: 'mtls', nodes: [mutual.url], tls: { certFolder: folder } },
         { id: 'mtls-no-cert', nodes: [mutual.url], tls: { ca: pki.path('ca.crt') } },
         { id: 'sni', nodes: [plain.url], tls: { ca: pki.path('ca.crt'), servername: 'elsewhere.example' } },
+        { id: 'insecure', nodes: [plain.url], tls: { insecureSkipVerify: true } },
       ],
       services: [{ id: 'svc', versions: [{ id: 'v1', auth: { methods: ['public'] } }] }],
-      deployments: ['private-ca', 'wrong-ca', 'system-roots', 'mtls', 'mtls-no-cert', 'sni'].map(dep),
+      deployments: ['private-ca', 'wrong-ca', 'system-roots', 'mtls', 'mtls-no-cert', 'sni', 'insecure'].map(
+        dep,
+      ),
     });
   });
   after(async () => {
@@ -137,5 +140,14 @@ describe('upstream TLS per infrastructure', () => {
     const res = await send(gh.url, '/mtls-no-cert/x');
     assert.equal(res.status, 502);
     assert.equal(mutual.clients.length, before);
+  });
+
+  it('insecureSkipVerify connects without verifying, with a warning at start', async () => {
+    const res = await send(gh.url, '/insecure/x');
+    assert.equal(res.status, 200);
+    const warning = gh.log.lines.find(
+      (l) => l.infrastructure === 'insecure' && /^INSECURE/.test(String(l.msg)),
+    );
+    assert.equal(warning?.level, 'warn');
   });
 });
