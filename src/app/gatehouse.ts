@@ -5,7 +5,7 @@
  * (shutdown.ts) and frees everything in the reverse order.
  */
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Clock } from '../clock.js';
@@ -25,6 +25,7 @@ import { createAdminApp } from '../server/admin-plane.js';
 import { DataPlane } from '../server/data-plane.js';
 import type { Store } from '../store/types.js';
 import { closeDecisionListener, startDecisionListener } from './decision-listener.js';
+import type { ListenerServer } from '../tls/listener-server.js';
 import { openListeners, type Listeners } from './listeners.js';
 import { closeModules, CONTROL_MODULES, startModules } from './modules.js';
 import { closeServices, openServices, type ServiceOptions, type Services } from './services.js';
@@ -69,6 +70,8 @@ export class Gatehouse {
   private stopTriggers: (() => void) | undefined;
   private listeners: Listeners | undefined;
   dataPlaneUrl = '';
+  /** The plain-HTTP data-plane listener beside a TLS one (`server.dataPlane.plainHttp`), if any. */
+  plainDataPlaneUrl = '';
   adminUrl = '';
 
   private constructor(
@@ -123,7 +126,7 @@ export class Gatehouse {
    */
   static async start(options: GatehouseOptions): Promise<Gatehouse> {
     const loaded = await loadConfigFile(options.configPath, options.env);
-    const services = await openServices(loaded.config, options);
+    const services = await openServices(loaded.config, options, dirname(resolve(options.configPath)));
     const gatehouse = new Gatehouse(options, loaded, services);
     try {
       gatehouse.modules = await startModules(
@@ -151,7 +154,7 @@ export class Gatehouse {
   }
 
   /** The admin listener (tests read the routes Express serves from it). */
-  private get adminServer(): Server | undefined {
+  private get adminServer(): ListenerServer | undefined {
     return this.listeners?.admin;
   }
 
@@ -168,8 +171,16 @@ export class Gatehouse {
       routers: this.modules.flatMap((m) => (m.router ? [m.router] : [])),
       maxBodyBytes: config.server.admin.maxBodyBytes,
     });
-    this.listeners = await openListeners(config, this.dataPlane, admin);
-    ({ dataPlaneUrl: this.dataPlaneUrl, adminUrl: this.adminUrl } = this.listeners);
+    this.listeners = await openListeners(config, this.dataPlane, admin, {
+      baseDir: this.services.baseDir,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    ({
+      dataPlaneUrl: this.dataPlaneUrl,
+      plainDataPlaneUrl: this.plainDataPlaneUrl,
+      adminUrl: this.adminUrl,
+    } = this.listeners);
     const decisions = await startDecisionListener(config, {
       plans: this.plans,
       traffic: this.traffic,
@@ -180,6 +191,7 @@ export class Gatehouse {
     this.logger.info(
       {
         dataPlane: this.dataPlaneUrl,
+        ...(this.plainDataPlaneUrl ? { plainDataPlane: this.plainDataPlaneUrl } : {}),
         admin: this.adminUrl,
         ...(decisions ? { decisions: this.decisionsUrl } : {}),
         store: this.store.backend,
@@ -202,6 +214,8 @@ export class Gatehouse {
   /** Re-reads the configuration file. An invalid file is refused and the running plan keeps serving. */
   reload(reason = 'requested'): Promise<ReloadResult> {
     if (this.draining) return Promise.resolve({ ok: false, error: 'shutting down' });
+    // Certificate files are checked at once too (they are also polled every reloadCheckMs).
+    for (const listener of [this.listeners?.data, this.listeners?.admin]) listener?.reloader?.check(reason);
     return this.applier.reload(reason);
   }
 
@@ -219,7 +233,9 @@ export class Gatehouse {
     this.stopTriggers?.();
     await drainListeners(
       {
-        data: this.listeners?.data,
+        data: this.listeners
+          ? [this.listeners.data, ...(this.listeners.plain ? [this.listeners.plain] : [])]
+          : [],
         admin: this.listeners?.admin,
         inFlight: () => this.dataPlane.inFlight,
         idle: () => this.plans.idle(),

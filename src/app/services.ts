@@ -7,6 +7,7 @@
  * modules add theirs in modules.ts).
  */
 import { registerFileMethods } from '../auth/authenticators/file-methods.js';
+import { registerMtlsMethod } from '../auth/authenticators/mtls.js';
 import { MethodRegistry } from '../auth/method-registry.js';
 import { RevocationList } from '../auth/revocation.js';
 import { VerifiedTokenCache } from '../auth/token-cache.js';
@@ -21,6 +22,8 @@ import { PlanHolder } from '../plan/plan.js';
 import { PoolRegistry } from '../proxy/pool-registry.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { dataPlaneSuppliesClientCertificates } from '../tls/listeners.js';
+import { createUpstreamTlsProvider } from '../tls/upstream-tls.js';
 
 export interface ServiceOptions {
   readonly logger?: Logger;
@@ -42,10 +45,16 @@ export interface Services {
   readonly usage: UsageRecorder;
   readonly plans: PlanHolder;
   readonly methods: MethodRegistry;
+  /** The configuration file's folder (relative certificate paths). */
+  readonly baseDir: string;
 }
 
 /** Opens the store and reads the control-plane state; on failure nothing stays open. */
-export async function openServices(config: GatehouseConfig, options: ServiceOptions): Promise<Services> {
+export async function openServices(
+  config: GatehouseConfig,
+  options: ServiceOptions,
+  baseDir: string,
+): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logging.level);
   const metrics = new GatehouseMetrics({ defaultMetrics: options.defaultMetrics ?? true });
@@ -57,7 +66,12 @@ export async function openServices(config: GatehouseConfig, options: ServiceOpti
     await store.close();
     throw err;
   }
-  const pools = new PoolRegistry(clock, metrics, logger);
+  const pools = new PoolRegistry(
+    clock,
+    metrics,
+    logger,
+    createUpstreamTlsProvider({ baseDir, metrics, logger }),
+  );
   const verifiers = new VerifierRegistry({ clock, metrics, logger });
   const revocations = new RevocationList(clock);
   const tokenCache = new VerifiedTokenCache({
@@ -79,8 +93,23 @@ export async function openServices(config: GatehouseConfig, options: ServiceOpti
     tokenCache,
     usage: new UsageRecorder(store, clock, logger),
     plans: new PlanHolder({ pools, verifiers }),
-    methods: registerFileMethods(new MethodRegistry(), { tokenCache, revocations, metrics }),
+    methods: fileMethods(config, { tokenCache, revocations, metrics }),
+    baseDir,
   };
+}
+
+/**
+ * The methods the file provides: apiKeys and jwt, and mtls when the data-plane listeners
+ * ask for client certificates (they are built from the first file; check-config refuses
+ * `mtls` otherwise).
+ */
+function fileMethods(
+  config: GatehouseConfig,
+  deps: Parameters<typeof registerFileMethods>[1],
+): MethodRegistry {
+  const registry = registerFileMethods(new MethodRegistry(), deps);
+  if (dataPlaneSuppliesClientCertificates(config)) registerMtlsMethod(registry);
+  return registry;
 }
 
 /** Frees what openServices built (after the modules and plans that use it are gone). */

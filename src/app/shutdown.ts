@@ -8,15 +8,16 @@
  * Requests that arrive meanwhile on open keep-alive connections are answered with
  * `Connection: close`.
  */
-import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/log.js';
+import type { ListenerServer } from '../tls/listener-server.js';
 import { closeServer } from './listeners.js';
 
 export interface DrainTarget {
-  readonly data: Server | undefined;
-  readonly admin: Server | undefined;
+  /** The data-plane listeners (TLS and the plain one beside it). */
+  readonly data: readonly ListenerServer[];
+  readonly admin: ListenerServer | undefined;
   /** HTTP requests in progress (for the log lines). */
   inFlight(): number;
   /** Resolves once no HTTP request is in progress. */
@@ -35,8 +36,9 @@ export async function drainListeners(target: DrainTarget, times: DrainTimes): Pr
   const { data, admin, logger } = target;
   logger.info({ inFlight: target.inFlight(), ...times }, 'shutting down');
   if (times.readinessDelayMs > 0) await sleep(times.readinessDelayMs);
-  const closed = data ? closeServer(data) : Promise.resolve();
-  data?.closeIdleConnections();
+  for (const listener of [...data, admin]) listener?.reloader?.stop();
+  const closed = Promise.all(data.map((listener) => closeServer(listener.server)));
+  for (const listener of data) listener.closeIdleConnections();
   const deadline = new AbortController();
   const timedOut = await Promise.race([
     target.idle().then(() => false),
@@ -45,11 +47,11 @@ export async function drainListeners(target: DrainTarget, times: DrainTimes): Pr
   deadline.abort();
   if (timedOut && target.inFlight() > 0)
     logger.warn({ inFlight: target.inFlight() }, 'drain deadline reached; closing remaining connections');
-  data?.closeAllConnections();
+  for (const listener of data) listener.closeAllConnections();
   for (const socket of target.upgradedSockets()) socket.destroy();
   await closed;
   if (admin) {
-    const adminClosed = closeServer(admin);
+    const adminClosed = closeServer(admin.server);
     admin.closeAllConnections();
     await adminClosed;
   }

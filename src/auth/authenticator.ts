@@ -19,6 +19,8 @@ export type AuthnResult =
   | {
       readonly outcome: 'rejected';
       readonly code: 'invalid_token' | 'invalid_request';
+      /** A valid credential that grants nothing here (an unmapped certificate): 403 `forbidden`, not 401. */
+      readonly forbidden?: true;
       readonly reason: string;
       readonly description: string;
     }

@@ -9,6 +9,8 @@ import { ONLY_IF_VALID } from './refine.js';
 import { idSchema } from './schema-common.js';
 import { rateLimitsSchema } from './schema-policy.js';
 
+import { mtlsSettingsSchema } from './schema-mtls.js';
+
 export const AUTH_METHODS = ['public', 'apiKeys', 'jwt', 'gatehouse', 'mtls'] as const;
 export type AuthMethodName = (typeof AUTH_METHODS)[number];
 
@@ -139,7 +141,18 @@ export const authSettingsSchema = z
       .array(z.enum(AUTH_METHODS))
       .min(1, 'list at least one authentication method')
       .describe(
-        'Methods that may authenticate a request, tried in order; the first success wins. At least one, none twice. `mtls` is refused (no authenticator provides it yet).',
+        'Methods that may authenticate a request, tried in order; the first success wins (see `combine`). At least one, none twice. `mtls` needs `server.dataPlane.tls.clientCertificates: optional|required`.',
+      ),
+    combine: z
+      .enum(['anyOf', 'allOf'])
+      .optional()
+      .describe(
+        "`anyOf` (default): any one listed method authenticates. `allOf`: every listed method must (e.g. `[mtls, jwt]`: a client certificate and a token); the identity is the first method's, `X-Auth-Method` names them all joined by `+`. `public` cannot be combined with `allOf`.",
+      ),
+    mtls: mtlsSettingsSchema
+      .optional()
+      .describe(
+        'How method `mtls` maps a verified client certificate to an identity (absent: subject from the CN, no groups).',
       ),
     apiKeys: apiKeysSettingsSchema.optional(),
     jwt: z
@@ -194,6 +207,14 @@ export const authSettingsSchema = z
         path: ['jwt'],
         message: 'jwt settings given but method jwt is not listed',
       });
+    if (s.mtls && !methods.has('mtls'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mtls'],
+        message: 'mtls settings given but method mtls is not listed',
+      });
+    if (s.combine === 'allOf' && methods.has('public'))
+      ctx.addIssue({ code: 'custom', path: ['combine'], message: 'allOf cannot include method public' });
     if (methods.has('apiKeys') && !s.apiKeys)
       ctx.addIssue({ code: 'custom', path: ['apiKeys'], message: 'method apiKeys needs apiKeys settings' });
     if (s.apiKeys && !s.apiKeys.bearer && !s.apiKeys.basic && s.apiKeys.header === false)

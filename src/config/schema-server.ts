@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { idSchema, MiB, trustProxySchema } from './schema-common.js';
 import { decisionsSchema, FAILED_CREDENTIALS_DEFAULTS, failedCredentialsSchema } from './schema-policy.js';
 
+import { dataPlaneTlsSchema, listenerTlsSchema } from './schema-tls.js';
+
 const listenerSchema = (host: string, port: number) =>
   z.strictObject({
     host: z.string().min(1).default(host).describe('Address to listen on (read at start).'),
@@ -20,6 +22,16 @@ const listenerSchema = (host: string, port: number) =>
   });
 
 const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
+  tls: dataPlaneTlsSchema
+    .optional()
+    .describe(
+      'Serve the data plane over TLS (HTTPS, and HTTP/2 by ALPN) on `host`/`port` (docs/tls.md). Absent: plain HTTP. Listener settings are read at start; the certificate files are reloaded while running.',
+    ),
+  plainHttp: listenerSchema('127.0.0.1', 8081)
+    .optional()
+    .describe(
+      'With `tls`: a second, plain-HTTP data-plane listener (e.g. on loopback for the local side of a sidecar). Absent: none.',
+    ),
   trustProxy: trustProxySchema.describe(
     'Who may set `X-Forwarded-*`/`Forwarded`: `false` (nobody), `true` (anyone), or a list of IP addresses and CIDR ranges (your load balancers).',
   ),
@@ -69,6 +81,11 @@ const dataPlaneSchema = listenerSchema('0.0.0.0', 8080).extend({
 });
 
 const adminSchema = listenerSchema('127.0.0.1', 9090).extend({
+  tls: listenerTlsSchema
+    .optional()
+    .describe(
+      'Serve the admin listener over HTTPS, with the same settings as the data plane (client certificates included). `start` warns when the admin listener is on a non-loopback address without it.',
+    ),
   providers: z
     .array(idSchema)
     .default([])

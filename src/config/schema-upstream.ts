@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { durationMs, idSchema } from './schema-common.js';
+import { upstreamTlsSchema } from './schema-tls.js';
 
 function parseNodeUrl(value: string): URL | undefined {
   try {
@@ -177,6 +178,11 @@ export const infrastructureSchema = z.strictObject({
   passiveHealthCheck: passiveHealthSchema
     .default({ enabled: true, consecutiveFailures: 3, ejectMs: 10_000 })
     .describe('Passive health checks: connection failures eject a node for a while.'),
+  tls: upstreamTlsSchema
+    .optional()
+    .describe(
+      'TLS to `https://` nodes: the CA to verify them with (default: the system roots), a client certificate for upstream mTLS, SNI name (docs/tls.md). A verification failure is 502 `bad_gateway`, logged with its reason and counted as `gatehouse_upstream_failures_total{reason="upstream_tls_error"}`.',
+    ),
   permissions: z
     .record(idSchema, z.array(z.enum(['view', 'deploy', 'admin'])))
     .default({})

@@ -62,6 +62,18 @@ export class GatehouseMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly tlsCertificateExpiry = new Gauge({
+    name: 'gatehouse_tls_certificate_expiry_seconds',
+    help: "Unix time (s) a certificate in use expires: a listener's served certificate and client CA, an infrastructure's client certificate and CA. Alert on `gatehouse_tls_certificate_expiry_seconds - time() < 14 * 86400`.",
+    labelNames: ['listener', 'infrastructure', 'certificate'] as const,
+    registers: [this.registry],
+  });
+  readonly tlsReloads = new Counter({
+    name: 'gatehouse_tls_reloads_total',
+    help: 'Certificate-file reloads of a TLS listener, by result (success, failure: the old set keeps serving).',
+    labelNames: ['listener', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({
     name: 'gatehouse_config_reloads_total',
     help: 'Configuration reload attempts by result (success, failure).',

@@ -1,3 +1,4 @@
+import { createAllOfAuthenticator } from '../auth/authenticators/all-of.js';
 import type { Gate } from '../auth/types.js';
 import type { AuthSettingsConfig } from '../config/schema-auth.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
@@ -22,9 +23,10 @@ export function compileGate(settings: AuthSettingsConfig, context: GateContext):
     inherited: context.inherited,
     settings,
   };
-  const authenticators = settings.methods.flatMap((method) =>
+  const each = settings.methods.flatMap((method) =>
     method === 'public' ? [] : [context.methods.create(method, methodContext)],
   );
+  const authenticators = settings.combine === 'allOf' ? [createAllOfAuthenticator(each)] : each;
   const identityHeaders = compileIdentityHeaders(settings.claimHeaders);
   const header = settings.methods.includes('apiKeys') ? settings.apiKeys?.header : false;
   return new CompiledGate({

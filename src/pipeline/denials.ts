@@ -67,6 +67,11 @@ export class GateDenials {
     );
   }
 
+  /** 403 forbidden with an authenticator's description (a valid credential that maps to no identity). */
+  forbidden(description: string): Denied {
+    return this.memoised(`f\0${description}`, () => new GatehouseError('forbidden', description));
+  }
+
   /** 503 auth_unavailable: a method cannot decide right now. */
   unavailable(description: string): Denied {
     return this.memoised(

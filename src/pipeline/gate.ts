@@ -104,6 +104,7 @@ export class CompiledGate implements Gate {
       const { result, method } = problem;
       this.spec.outcomes.rejected(method, result.reason, result.outcome === 'unavailable');
       if (result.outcome === 'unavailable') return this.denials.unavailable(result.description);
+      if (result.forbidden) return this.denials.forbidden(result.description);
       return this.denials.rejected(result.code, result.description);
     }
     if (this.spec.allowPublic && !credentials.present) return this.authorize(ANONYMOUS);

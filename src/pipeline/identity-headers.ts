@@ -62,7 +62,7 @@ export function standardIdentityHeaders(identity: Identity): string[] {
   if (identity.subject !== '') out.push('x-auth-subject', sanitizeHeaderValue(identity.subject));
   if (identity.groups.size > 0) out.push('x-auth-groups', joined(identity.groups));
   if (identity.scopes.size > 0) out.push('x-auth-scopes', joined(identity.scopes));
-  if (identity.credentialId !== '' && identity.method === 'apiKeys')
+  if (identity.credentialId !== '' && (identity.method === 'apiKeys' || identity.method.startsWith('mtls')))
     out.push('x-auth-key-id', sanitizeHeaderValue(identity.credentialId));
   return out;
 }

@@ -9,22 +9,24 @@
  */
 import { allowedAlgorithms } from '../auth/jwt/algorithms.js';
 import { importPublicJwk, importPublicPem, KeyImportError } from '../auth/jwt/import-keys.js';
+import { checkTlsConfig } from '../tls/check-config.js';
 import { formatKeyPath, type ConfigIssue } from '../config/issues.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuthMethodName, AuthSettingsConfig, PublicKeyProviderConfig } from '../config/schema-auth.js';
 
 /**
  * Methods a Gatehouse started from a file provides: `public` (no authenticator),
- * `apiKeys` and `jwt` (compiled with the plan) and `gatehouse` (the token service,
- * always running). `mtls` is in the schema but no authenticator provides it yet, so
- * a file listing it is refused here rather than failing at start. The admin API checks
- * objects it creates against the running server's registry the same way.
+ * `apiKeys` and `jwt` (compiled with the plan), `gatehouse` (the token service, always
+ * running) and `mtls` (the data plane's client certificates: checkTlsConfig refuses it
+ * when the data plane asks for none, naming the key). The admin API checks objects it
+ * creates against the running server's registry the same way.
  */
 export const PROVIDED_METHODS: ReadonlySet<AuthMethodName> = new Set([
   'public',
   'apiKeys',
   'jwt',
   'gatehouse',
+  'mtls',
 ]);
 
 function checkMethods(config: GatehouseConfig, issues: ConfigIssue[]): void {
@@ -64,10 +66,14 @@ async function checkPublicKeyImports(
   }
 }
 
-/** Every problem compiling this (schema-valid, reference-checked) configuration would hit. */
-export async function checkCompilable(config: GatehouseConfig): Promise<ConfigIssue[]> {
+/**
+ * Every problem compiling this (schema-valid, reference-checked) configuration would hit.
+ * `baseDir`: the config file's folder, for the TLS files (checked when given).
+ */
+export async function checkCompilable(config: GatehouseConfig, baseDir?: string): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   checkMethods(config, issues);
+  if (baseDir !== undefined) issues.push(...checkTlsConfig(config, baseDir));
   // Every provider, used by a deployment or not: an unused one is checked now, not on the day it is used.
   for (const [i, provider] of config.providers.entries())
     if (provider.type === 'publicKey') await checkPublicKeyImports(provider, i, issues);

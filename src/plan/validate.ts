@@ -15,7 +15,7 @@ import { checkCompilable } from './compile-checks.js';
 export async function validateConfigText(text: string, options: ParseOptions): Promise<ConfigParse> {
   const parsed = parseConfigText(text, options);
   if (!parsed.ok) return parsed;
-  const compileIssues = await checkCompilable(parsed.config);
+  const compileIssues = await checkCompilable(parsed.config, options.baseDir);
   return compileIssues.length > 0 ? { ok: false, issues: compileIssues } : parsed;
 }
 

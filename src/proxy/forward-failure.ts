@@ -20,6 +20,8 @@ export interface ForwardFailure {
   readonly notSent: boolean;
   /** A short machine-readable reason for logs and metrics (never contains request data). */
   readonly reason: string;
+  /** For `upstream_tls_error`: what the TLS layer said (error code and message), for the log. */
+  readonly tlsError?: string;
 }
 
 export class ClientGoneError extends Error {
@@ -66,6 +68,16 @@ export function classifyFailure(err: unknown, responseStarted: boolean, requestS
     };
   }
   const connectionFailure = !responseStarted && CONNECTION_ERRORS.has(code);
+  if (TLS_HANDSHAKE_ERROR.test(code)) {
+    const message = err instanceof Error ? err.message.slice(0, 300) : '';
+    return {
+      code: 'bad_gateway',
+      connectionFailure: false,
+      notSent: !requestSent && !responseStarted,
+      reason: 'upstream_tls_error',
+      tlsError: `${code}: ${message}`,
+    };
+  }
   return {
     code: 'bad_gateway',
     connectionFailure,

@@ -11,11 +11,21 @@ import type { ForwardHandle, RelayEvents, UpstreamRequest } from './relay.js';
 import { ResponseRelay } from './response-relay.js';
 import { UpgradeRelay } from './upgrade-relay.js';
 
+/** TLS to an `https://` node (src/tls/upstream-tls.ts builds it from the infrastructure's `tls`). */
+export interface UpstreamTlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly servername?: string;
+  readonly rejectUnauthorized?: boolean;
+}
+
 export interface NodeClientOptions {
   readonly origin: string;
   readonly connections: number;
   readonly connectTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly tls?: UpstreamTlsOptions;
 }
 
 /** A connection pool to one upstream node. */
@@ -37,7 +47,7 @@ class UndiciNodeClient implements NodeClient {
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
       strictContentLength: true,
-      connect: { timeout: options.connectTimeoutMs },
+      connect: { timeout: options.connectTimeoutMs, ...options.tls },
     });
   }
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { InfrastructureConfig } from '../config/schema-upstream.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics, NodeHealthSource } from '../observability/metrics.js';
-import { createNodeClient } from './forwarder.js';
+import { createNodeClient, type UpstreamTlsOptions } from './forwarder.js';
 import { ActiveHealthChecker } from './health.js';
 import { UpstreamNode, UpstreamPool } from './upstream-pool.js';
 
@@ -24,6 +24,9 @@ export class PoolRegistry {
     private readonly clock: Clock,
     private readonly metrics: GatehouseMetrics,
     private readonly logger: Logger,
+    /** Connect options for an infrastructure's `https://` nodes (src/tls/upstream-tls.ts). */
+    private readonly upstreamTls: (infra: InfrastructureConfig) => UpstreamTlsOptions | undefined = () =>
+      undefined,
   ) {}
 
   /** Everything that shapes connections and health state; permissions and descriptions do not. */
@@ -72,6 +75,7 @@ export class PoolRegistry {
   }
 
   private create(infra: InfrastructureConfig, connectMs: number): PoolEntry {
+    const tls = this.upstreamTls(infra);
     const nodes = infra.nodes.map(
       (node) =>
         new UpstreamNode(
@@ -82,6 +86,7 @@ export class PoolRegistry {
             connections: infra.maxConnectionsPerNode,
             connectTimeoutMs: connectMs,
             keepAliveTimeoutMs: infra.keepAliveTimeoutMs,
+            ...(tls && node.url.startsWith('https:') ? { tls } : {}),
           }),
           infra.passiveHealthCheck,
         ),

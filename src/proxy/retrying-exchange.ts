@@ -147,6 +147,11 @@ export class RetryingExchange implements RelayEvents {
       return;
     }
     this.target.metrics.upstreamFailure(failure.reason);
+    if (failure.tlsError !== undefined)
+      this.services.logger.warn(
+        { infrastructure: this.target.infrastructureId, node: node?.url, error: failure.tlsError },
+        'TLS with the upstream node failed',
+      );
     if (!responseStarted && this.mayRetry(failure)) {
       const next = this.target.pool.pick(node);
       if (next) {

@@ -104,7 +104,40 @@ export function renderConfig(values: Values, release: string): Record<string, un
     if (!('password' in redis)) redis.password = { env: 'GATEHOUSE_REDIS_PASSWORD' };
     store.redis = redis;
   }
+  wireTls(values, config);
   return config;
+}
+
+/** Mirror of the TLS part of gatehouse.config: mounted cert folders named in the config. */
+function wireTls(values: Values, config: Record<string, unknown>): void {
+  const listeners = [
+    ['dataPlane', 'data-plane'],
+    ['admin', 'admin'],
+  ] as const;
+  if (listeners.some(([listener]) => at(values, 'tls', listener, 'enabled') === true)) {
+    const server = (config.server ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    for (const [listener, folder] of listeners) {
+      if (at(values, 'tls', listener, 'enabled') !== true) continue;
+      const block = server[listener] ?? {};
+      const tls = (block.tls ?? {}) as Record<string, unknown>;
+      if (!tls.certFolder && !tls.cert) tls.certFolder = `tls/${folder}`;
+      const mode = at(values, 'tls', listener, 'clientCertificates');
+      if (mode && !('clientCertificates' in tls)) tls.clientCertificates = mode;
+      block.tls = tls;
+      server[listener] = block;
+    }
+    config.server = server;
+  }
+  const infrastructures = (config.infrastructures ?? []) as Record<string, unknown>[];
+  for (const upstream of (at(values, 'tls', 'upstreams') ?? []) as { infrastructure: string }[])
+    for (const infra of infrastructures)
+      if (infra.id === upstream.infrastructure && !('tls' in infra))
+        infra.tls = { certFolder: `tls/upstreams/${upstream.infrastructure}` };
+}
+
+/** Mirror of gatehouse.probeScheme. */
+export function probeScheme(values: Values): string {
+  return at(values, 'tls', 'admin', 'enabled') === true ? 'HTTPS' : String(at(values, 'probes', 'scheme'));
 }
 
 /** One file of the projected /etc/gatehouse volume and where it comes from. */
@@ -191,6 +224,11 @@ export function chartRefusal(values: Values): string | null {
     typeof configuredHost === 'string' && configuredHost !== '' ? configuredHost : '127.0.0.1';
   if (adminHost.startsWith('127.') || adminHost === 'localhost' || adminHost === '::1')
     return `config.server.admin.host is ${adminHost}: the kubelet's probes and Prometheus cannot reach a loopback listener`;
+  if (
+    at(values, 'tls', 'admin', 'enabled') === true &&
+    at(values, 'tls', 'admin', 'clientCertificates') === 'required'
+  )
+    return "tls.admin.clientCertificates: required would refuse the kubelet's probes";
   if (dataPlanePort(values) === adminPort(values))
     return 'config.server.dataPlane.port and config.server.admin.port must differ';
   const readinessDelayMs = numberAt(values, 0, 'config', 'server', 'shutdown', 'readinessDelayMs');

@@ -24,6 +24,8 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
+import { validateConfigText } from '../../src/plan/validate.js';
+import { makeCertificates } from '../client/tls-support.js';
 import { send } from '../helpers/http.js';
 import { startGatehouse } from '../helpers/gatehouse.js';
 import {
@@ -35,6 +37,7 @@ import {
   dataPlanePort,
   defaultValues,
   exampleValueFiles,
+  probeScheme,
   projectedSecretFiles,
   renderConfig,
   valuesWith,
@@ -264,5 +267,83 @@ describe('helm chart invariants', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('helm chart TLS wiring (issue #14)', () => {
+  const tlsValues = (): Values =>
+    valuesWith({
+      tls: {
+        dataPlane: { enabled: true, secretName: 'dp-tls', clientCertificates: 'optional' },
+        admin: { enabled: true, secretName: 'admin-tls' },
+        upstreams: [{ infrastructure: 'payments', secretName: 'payments-mtls' }],
+      },
+      config: { infrastructures: [{ id: 'payments', nodes: ['https://payments.internal:8443'] }] },
+    });
+
+  it('names the mounted cert folders in the config, and Gatehouse loads the certificates from them', async () => {
+    const values = tlsValues();
+    const config = renderConfig(values, 'gatehouse') as {
+      server: { dataPlane: { tls: Record<string, unknown> }; admin: { tls: Record<string, unknown> } };
+      infrastructures: { tls: Record<string, unknown> }[];
+    };
+    assert.deepEqual(config.server.dataPlane.tls, {
+      certFolder: 'tls/data-plane',
+      clientCertificates: 'optional',
+    });
+    assert.deepEqual(config.server.admin.tls, { certFolder: 'tls/admin', clientCertificates: 'off' });
+    assert.deepEqual(config.infrastructures[0]?.tls, { certFolder: 'tls/upstreams/payments' });
+    // The projected volume's layout with real certificates: Gatehouse's own checks read them.
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-chart-tls-'));
+    const pem = mkdtempSync(join(tmpdir(), 'gatehouse-chart-pem-'));
+    try {
+      makeCertificates(pem);
+      for (const file of projectedSecretFiles(values)) {
+        mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+        const name = file.path.split('/').at(-1) as string;
+        writeFileSync(join(dir, file.path), readFileSync(join(pem, name)));
+      }
+      const verdict = await validateConfigText(stringify(config), {
+        source: 'configmap',
+        baseDir: dir,
+        env: {},
+      });
+      assert.deepEqual(verdict.ok ? [] : verdict.issues, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(pem, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps TLS settings the config gives itself, switches the probes to HTTPS, refuses required admin client certificates', () => {
+    const own = valuesWith({
+      tls: { dataPlane: { enabled: true, secretName: 'dp-tls' } },
+      config: { server: { dataPlane: { tls: { cert: 'elsewhere.crt', key: 'elsewhere.key' } } } },
+    });
+    assert.deepEqual(
+      (renderConfig(own, 'gatehouse') as { server: { dataPlane: { tls: object } } }).server.dataPlane.tls,
+      {
+        cert: 'elsewhere.crt',
+        key: 'elsewhere.key',
+        clientCertificates: 'off',
+      },
+    );
+    assert.equal(probeScheme(tlsValues()), 'HTTPS');
+    assert.equal(probeScheme(defaultValues()), 'HTTP');
+    assert.equal(
+      (template('_pod.tpl').match(/scheme: \{\{ include "gatehouse\.probeScheme" \. \}\}/g) ?? []).length,
+      3,
+    );
+    assert.match(
+      chartRefusal(
+        valuesWith({ tls: { admin: { enabled: true, secretName: 'a', clientCertificates: 'required' } } }),
+      ) ?? '',
+      /refuse the kubelet's probes/,
+    );
+    assert.deepEqual(schemaErrors(tlsValues()), []);
+    assert.notDeepEqual(
+      schemaErrors(valuesWith({ tls: { dataPlane: { clientCertificates: 'sometimes' } } })),
+      [],
+    );
   });
 });

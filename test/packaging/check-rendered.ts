@@ -30,6 +30,7 @@ import {
   dataPlanePort,
   exampleValueFiles,
   EXAMPLES_DIR,
+  probeScheme,
   renderConfig,
   valuesWith,
   type Values,
@@ -125,8 +126,9 @@ function checkRendered(name: string, values: Values, objects: K8sObject[]): void
       assert.deepEqual(gatehouse.args, cmd);
       const ports = Object.fromEntries((gatehouse.ports ?? []).map((p) => [p.name, p.containerPort]));
       assert.deepEqual(ports, { http: dataPlanePort(values), admin: adminPort(values) });
-      assert.deepEqual(gatehouse.livenessProbe?.httpGet, { path: '/healthz', port: 'admin', scheme: 'HTTP' });
-      assert.deepEqual(gatehouse.readinessProbe?.httpGet, { path: '/readyz', port: 'admin', scheme: 'HTTP' });
+      const scheme = probeScheme(values);
+      assert.deepEqual(gatehouse.livenessProbe?.httpGet, { path: '/healthz', port: 'admin', scheme });
+      assert.deepEqual(gatehouse.readinessProbe?.httpGet, { path: '/readyz', port: 'admin', scheme });
       assert.ok(pod.terminationGracePeriodSeconds > 30);
     }
   });

@@ -41,14 +41,15 @@ deployments:
 describe("the compile step's checks are part of validation", () => {
   const validate = (text: string) => validateConfigText(text, { source: 'test.yaml', baseDir: dir, env: {} });
 
-  it('refuses a method no authenticator provides (mtls) at its key path, wherever it is listed', async () => {
+  it('refuses mtls at its key path, wherever it is listed, when the data plane asks for no client certificates', async () => {
     const onVersion = await validate(BASE.replace('methods: [public]', 'methods: [public, mtls]'));
     assert.deepEqual(onVersion, {
       ok: false,
       issues: [
         {
           path: 'services[0].versions[0].auth.methods[1]',
-          message: 'method "mtls" is not available on this server',
+          message:
+            'method "mtls" needs client certificates: set server.dataPlane.tls.clientCertificates to optional or required',
         },
       ],
     });

@@ -96,7 +96,38 @@ redis.auth.existingSecret is set and the config names no password.
 {{- end -}}
 {{- $_ := set $store "redis" $redis -}}
 {{- end -}}
+{{- if or .Values.tls.dataPlane.enabled .Values.tls.admin.enabled -}}
+{{- $server := default dict $config.server -}}
+{{- range $listener := list "dataPlane" "admin" -}}
+{{- $values := index $.Values.tls $listener -}}
+{{- if $values.enabled -}}
+{{- $block := default dict (index $server $listener) -}}
+{{- $tls := default dict $block.tls -}}
+{{- if not (or $tls.certFolder $tls.cert) -}}
+{{- $_ := set $tls "certFolder" (printf "tls/%s" (ternary "data-plane" "admin" (eq $listener "dataPlane"))) -}}
+{{- end -}}
+{{- if and $values.clientCertificates (not (hasKey $tls "clientCertificates")) -}}
+{{- $_ := set $tls "clientCertificates" $values.clientCertificates -}}
+{{- end -}}
+{{- $_ := set $block "tls" $tls -}}
+{{- $_ := set $server $listener $block -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $config "server" $server -}}
+{{- end -}}
+{{- range $upstream := .Values.tls.upstreams -}}
+{{- range $infra := (default list $config.infrastructures) -}}
+{{- if and (eq $infra.id $upstream.infrastructure) (not (hasKey $infra "tls")) -}}
+{{- $_ := set $infra "tls" (dict "certFolder" (printf "tls/upstreams/%s" $upstream.infrastructure)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- toYaml $config -}}
+{{- end -}}
+
+{{/* HTTPS when the admin listener has TLS (the kubelet does not verify it). */}}
+{{- define "gatehouse.probeScheme" -}}
+{{- ternary "HTTPS" .Values.probes.scheme .Values.tls.admin.enabled -}}
 {{- end -}}
 
 {{- define "gatehouse.dataPlanePort" -}}
@@ -131,6 +162,9 @@ workload template so that `helm template` fails before anything is applied.
 {{- $adminHost := default "127.0.0.1" $admin.host -}}
 {{- if or (hasPrefix "127." $adminHost) (eq $adminHost "localhost") (eq $adminHost "::1") -}}
 {{- fail (printf "config.server.admin.host is %s: the kubelet's probes and Prometheus cannot reach a loopback listener. Use 0.0.0.0 (the admin Service stays ClusterIP; see networkPolicy.adminFrom)" $adminHost) -}}
+{{- end -}}
+{{- if and .Values.tls.admin.enabled (eq (toString .Values.tls.admin.clientCertificates) "required") -}}
+{{- fail "tls.admin.clientCertificates: required would refuse the kubelet's probes (they present no certificate); use optional" -}}
 {{- end -}}
 {{- if eq (include "gatehouse.dataPlanePort" .) (include "gatehouse.adminPort" .) -}}
 {{- fail "config.server.dataPlane.port and config.server.admin.port must differ" -}}

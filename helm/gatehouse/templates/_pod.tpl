@@ -28,19 +28,19 @@ the data volume at /var/lib/gatehouse, the image's declared volume.
     httpGet:
       path: /healthz
       port: admin
-      scheme: {{ .Values.probes.scheme }}
+      scheme: {{ include "gatehouse.probeScheme" . }}
     {{- toYaml .Values.probes.startup | nindent 4 }}
   livenessProbe:
     httpGet:
       path: /healthz
       port: admin
-      scheme: {{ .Values.probes.scheme }}
+      scheme: {{ include "gatehouse.probeScheme" . }}
     {{- toYaml .Values.probes.liveness | nindent 4 }}
   readinessProbe:
     httpGet:
       path: /readyz
       port: admin
-      scheme: {{ .Values.probes.scheme }}
+      scheme: {{ include "gatehouse.probeScheme" . }}
     {{- toYaml .Values.probes.readiness | nindent 4 }}
   lifecycle:
     # Endpoints are removed while Gatehouse still serves; then SIGTERM starts the drain.
