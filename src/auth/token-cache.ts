@@ -18,6 +18,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import type { AuthnResult } from './authenticator.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import type { KeyLife } from './jwt/key-life.js';
@@ -33,6 +34,8 @@ export interface VerifiedToken {
   readonly expiresAt: number;
   /** The key that verified the signature: once it is retired the entry is dead. */
   readonly key: Pick<KeyLife, 'alive'>;
+  /** The authenticator's answer for a hit, built once with the entry (a hit allocates nothing). */
+  readonly result: AuthnResult;
 }
 
 export interface TokenCacheOptions {
