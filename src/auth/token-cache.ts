@@ -66,6 +66,7 @@ export class VerifiedTokenCache {
   private readonly expiries: ExpiryWheel<string>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly wheelLimit: number;
 
   constructor(private readonly options: TokenCacheOptions) {
     const { clock, revocations, maxEntries } = options;
@@ -73,6 +74,7 @@ export class VerifiedTokenCache {
     this.probation = segment(probationMax, clock);
     this.protected = segment(Math.max(1, maxEntries - probationMax), clock);
     this.expiries = new ExpiryWheel(clock.now(), SWEEP_MS);
+    this.wheelLimit = 2 * maxEntries + 1024;
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
     // A revocation may concern any cached entry: drop the ones it now covers.
@@ -110,6 +112,7 @@ export class VerifiedTokenCache {
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
     else this.probation.set(key, entry, { ttl });
     this.expiries.add(key, now + ttl);
+    if (this.expiries.size > this.wheelLimit) this.rebuildExpiries(now);
   }
 
   /** The admission object for an entry, built once per entry (the hot path allocates nothing). */
@@ -132,6 +135,11 @@ export class VerifiedTokenCache {
     return this.probation.size + this.protected.size;
   }
 
+  /** Keys the expiry sweep still tracks (also of entries evicted since): bounded by about 2 x maxEntries. */
+  get trackedExpiries(): number {
+    return this.expiries.size;
+  }
+
   clear(): void {
     this.probation.clear();
     this.protected.clear();
@@ -152,6 +160,21 @@ export class VerifiedTokenCache {
     this.probation.delete(key);
     if (ttl > 0) this.protected.set(key, entry, { ttl });
     return entry;
+  }
+
+  /**
+   * The wheel keeps the key of every entry set until its time is up, also of entries the
+   * LRU has evicted since: under a flood of tokens used once (new tokens/s x maxTtl keys,
+   * e.g. 3 million at 10,000/s and 300 s) that would outgrow the cache itself. Past twice
+   * maxEntries it is rebuilt from the entries still held: amortised, one re-add per set().
+   */
+  private rebuildExpiries(now: number): void {
+    this.expiries.clear();
+    for (const lru of [this.probation, this.protected])
+      for (const key of lru.keys()) {
+        const remaining = lru.getRemainingTTL(key);
+        if (remaining > 0 && remaining !== Number.POSITIVE_INFINITY) this.expiries.add(key, now + remaining);
+      }
   }
 
   /** Drops the entries whose time is up (an entry set again later is re-filed). */
