@@ -69,7 +69,7 @@ export function apiKeyLimitedDeployments(ctx: ScenarioContext, redisUrl?: string
 }
 
 /** `methods: [jwt]` with an HS256 `hmac` provider (the run's 32-byte secret). */
-export function hs256Deployments(ctx: ScenarioContext): ConfigObject {
+export function hs256Deployments(ctx: ScenarioContext, tokenCacheEntries?: number): ConfigObject {
   return publicDeployments(ctx, {
     deployments: AUTH_DEPLOYMENTS,
     auth: { methods: ['jwt'], jwt: { providers: ['bench-hs256'] } },
@@ -83,6 +83,7 @@ export function hs256Deployments(ctx: ScenarioContext): ConfigObject {
           secrets: [{ secret: ctx.auth.hmacSecret }],
         },
       ],
+      ...(tokenCacheEntries === undefined ? {} : { tokenCache: { maxEntries: tokenCacheEntries } }),
     },
   });
 }

@@ -10,6 +10,8 @@ export interface BenchOptions {
   readonly fixedRate: boolean;
   readonly fixedRateSec: number;
   readonly fixedRateWarmupSec: number;
+  /** req/s of every fixed-rate run (undefined: half the floor's peak). */
+  readonly fixedRateReqPerSec: number | undefined;
   readonly proxyCpu: number;
   readonly loadCpu: number;
   readonly quick: boolean;
@@ -28,6 +30,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quick             smoke test: 2 s runs, 1 s warm-up, 1 s fixed-rate runs
   --no-fixed-rate     skip the fixed-rate latency runs
   --fixed-rate-duration <s>  measured seconds of each fixed-rate run (default: --duration)
+  --fixed-rate <req/s>  rate of every fixed-rate run, e.g. half of gatehouse-public-10's
+                      peak from an earlier run (default: half the floor's peak in this run)
   --proxy-cpu <n>     core for the proxy (default 0)
   --load-cpu <n>      core for wrk, the fixed-rate client and the upstream (default 1)
   --node-upstream     use the Node fallback upstream even when nginx is installed
@@ -55,6 +59,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       'no-fixed-rate': { type: 'boolean', default: false },
       'fixed-rate-duration': { type: 'string' },
+      'fixed-rate': { type: 'string' },
       'proxy-cpu': { type: 'string' },
       'load-cpu': { type: 'string' },
       'node-upstream': { type: 'boolean', default: false },
@@ -82,6 +87,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick ? 1 : durationSec,
     ),
     fixedRateWarmupSec: quick ? 0.5 : 1,
+    fixedRateReqPerSec:
+      values['fixed-rate'] === undefined ? undefined : positiveInteger('fixed-rate', values['fixed-rate'], 1),
     proxyCpu,
     loadCpu,
     quick,

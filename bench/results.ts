@@ -1,4 +1,5 @@
 /** The shape of bench/results/latest.json and of what the report prints. */
+import type { RuntimeStats } from './measure/runtime-metrics.js';
 import type { ProxyKind } from './scenario-types.js';
 
 /** Auth scenarios: Gatehouse's own counters over one measured run, against what the client saw. */
@@ -78,6 +79,8 @@ export interface FixedRateSummary {
   readonly sendLagP99Ms: number;
   /** Auth scenarios only. */
   readonly authCheck: AuthCheck | null;
+  /** Gatehouse only: event-loop delay and GC over the run (warm-up included). */
+  readonly runtime: RuntimeStats | null;
   readonly proxyCoreBusy: number;
   readonly loadCoreBusy: number;
   readonly warnings: string[];

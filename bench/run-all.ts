@@ -17,13 +17,15 @@ export function selectScenarios(only: readonly string[] | undefined): Scenario[]
   return SCENARIOS.filter((s) => s.name === FLOOR || only.includes(s.name));
 }
 
-/** Half the floor's peak; the floor's own fixed-rate run uses its own peak. */
+/** --fixed-rate, else half the floor's peak; the floor's own fixed-rate run uses its own peak. */
 function fixedRateFor(
   scenario: Scenario,
   options: BenchOptions,
   floor: ThroughputResult | undefined,
 ): number | undefined {
-  if (!options.fixedRate || !scenario.fixedRate || !floor || floor.errors.total > 0) return undefined;
+  if (!options.fixedRate || !scenario.fixedRate) return undefined;
+  if (options.fixedRateReqPerSec !== undefined) return options.fixedRateReqPerSec;
+  if (!floor || floor.errors.total > 0) return undefined;
   return Math.max(1, Math.round(floor.reqPerSec / 2));
 }
 

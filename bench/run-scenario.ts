@@ -5,6 +5,7 @@ import { runFixedRate } from './load/fixed-rate.js';
 import { prepareLoad, type PreparedLoad } from './load/prepare-load.js';
 import { runWrk } from './load/wrk.js';
 import { CpuWindow } from './measure/cpu-window.js';
+import { runtimeWindow } from './measure/runtime-metrics.js';
 import type { BenchOptions } from './options.js';
 import { preflight } from './preflight.js';
 import type { ProxyCache } from './proxies/proxy-cache.js';
@@ -91,10 +92,13 @@ async function measureFixedRate(m: Measurement, rate: number): Promise<FixedRate
     connections: options.connections,
   };
   const authCheck = await authCounters(m);
+  const adminUrl = m.proxy.adminUrl;
+  const runtime = adminUrl === undefined ? undefined : await runtimeWindow(adminUrl);
   const window = cpuWindow(m);
   const result = await runFixedRate(m.load, m.proxy.url, run, ctx.workDir, m.scenario.name);
   const cpu = window.end();
-  return summarizeFixedRate(m.scenario, rate, result, cpu, await authCheck(result.sentTotal));
+  const stats = runtime ? await runtime() : null;
+  return summarizeFixedRate(m.scenario, rate, result, cpu, await authCheck(result.sentTotal), stats);
 }
 
 /**

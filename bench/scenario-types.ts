@@ -35,8 +35,12 @@ export type TargetSpec =
   | { readonly kind: 'min-ratio-vs-floor'; readonly min: number }
   /** req/s must stay within `tolerance` (0.1 = 10 %) below that of scenario `of`. */
   | { readonly kind: 'flat-vs'; readonly of: string; readonly tolerance: number }
+  /** Proxy CPU µs per request divided by the floor's must stay at or under `max`. */
+  | { readonly kind: 'max-cpu-ratio-vs-floor'; readonly max: number }
   /** Fixed-rate p99 minus the floor's fixed-rate p99 must stay under `maxMs`. */
-  | { readonly kind: 'max-added-p99'; readonly maxMs: number };
+  | { readonly kind: 'max-added-p99'; readonly maxMs: number }
+  /** The same for p99.9. */
+  | { readonly kind: 'max-added-p999'; readonly maxMs: number };
 
 /**
  * What proves that an auth scenario measured the auth path: before the load, a request

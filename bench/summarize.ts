@@ -1,4 +1,5 @@
 /** Turns raw load-generator and CPU readings into result rows, with the reasons to distrust them. */
+import type { RuntimeStats } from './measure/runtime-metrics.js';
 import type { FixedRateResult } from './load/fixed-rate-protocol.js';
 import { wrkErrorCount, type WrkResult } from './load/wrk.js';
 import type { CpuWindowResult } from './measure/cpu-window.js';
@@ -81,6 +82,7 @@ export function summarizeFixedRate(
   result: FixedRateResult,
   cpu: CpuWindowResult,
   authCheck: AuthCheck | null,
+  runtime: RuntimeStats | null,
 ): FixedRateSummary {
   const errors = result.non2xx + result.failed;
   const proxyShare = cpu.proxyCpuMicros / cpu.wallMicros;
@@ -104,6 +106,7 @@ export function summarizeFixedRate(
     proxyCpuMicrosPerRequest: result.sentTotal > 0 ? round(cpu.proxyCpuMicros / result.sentTotal, 1) : null,
     sendLagP99Ms: result.sendLagMs.p99,
     authCheck,
+    runtime,
     proxyCoreBusy: round(cpu.proxyCoreBusy, 3),
     loadCoreBusy: round(cpu.loadCoreBusy, 3),
     warnings,

@@ -40,6 +40,42 @@ function verdict<A extends Row, B extends Row>(
   return { scenario, label, status: pass ? 'PASS' : 'FAIL', detail, trusted };
 }
 
+function cpuRatio(a: ThroughputResult, b: ThroughputResult): number | null {
+  const own = a.proxyCpuMicrosPerRequest;
+  const floor = b.proxyCpuMicrosPerRequest;
+  return own === null || floor === null || floor === 0 ? null : own / floor;
+}
+
+/** Fixed-rate p99 (or p99.9) minus the floor's at the same rate. */
+function addedLatency(
+  scenario: string,
+  own: ThroughputResult | undefined,
+  m: Measured,
+  maxMs: number,
+  quantile: 'p99' | 'p999',
+): TargetResult {
+  const name = quantile === 'p99' ? 'p99' : 'p99.9';
+  const label = `${scenario}: added ${name} < ${maxMs} ms at the fixed rate`;
+  const floorFixed = m.fixedRate.get(FLOOR);
+  if (!m.fixedRate.has(scenario) && own && floorFixed && own.reqPerSec < floorFixed.rate)
+    return {
+      scenario,
+      label,
+      status: 'FAIL',
+      detail:
+        `not measured: ${floorFixed.rate} req/s is above this scenario's own peak of ${own.reqPerSec} req/s, ` +
+        'where latency grows without bound',
+      trusted: own.warnings.length === 0 && floorFixed.warnings.length === 0,
+    };
+  return verdict(scenario, label, m.fixedRate.get(scenario), floorFixed, (a, b) => {
+    const added = a.latencyMs[quantile] - b.latencyMs[quantile];
+    let detail = `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (${name} ${a.latencyMs[quantile]} vs ${b.latencyMs[quantile]} ms at ${a.rate} req/s)`;
+    const load = own ? a.rate / own.reqPerSec : 0;
+    if (load > 0.8) detail += `; that rate is ${(load * 100).toFixed(0)}% of this scenario's own peak`;
+    return { pass: added < maxMs, detail };
+  });
+}
+
 function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult {
   const own = m.throughput.get(scenario);
   switch (spec.kind) {
@@ -68,27 +104,24 @@ function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult
         };
       });
     }
-    case 'max-added-p99': {
-      const label = `${scenario}: added p99 < ${spec.maxMs} ms at half the floor's peak`;
-      const floorFixed = m.fixedRate.get(FLOOR);
-      if (!m.fixedRate.has(scenario) && own && floorFixed && own.reqPerSec < floorFixed.rate)
-        return {
-          scenario,
-          label,
-          status: 'FAIL',
-          detail:
-            `not measured: ${floorFixed.rate} req/s is above this scenario's own peak of ${own.reqPerSec} req/s, ` +
-            'where latency grows without bound',
-          trusted: own.warnings.length === 0 && floorFixed.warnings.length === 0,
-        };
-      return verdict(scenario, label, m.fixedRate.get(scenario), m.fixedRate.get(FLOOR), (a, b) => {
-        const added = a.latencyMs.p99 - b.latencyMs.p99;
-        let detail = `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (p99 ${a.latencyMs.p99} vs ${b.latencyMs.p99} ms at ${a.rate} req/s)`;
-        const load = own ? a.rate / own.reqPerSec : 0;
-        if (load > 0.8) detail += `; that rate is ${(load * 100).toFixed(0)}% of this scenario's own peak`;
-        return { pass: added < spec.maxMs, detail };
-      });
-    }
+    case 'max-cpu-ratio-vs-floor':
+      return verdict(
+        scenario,
+        `${scenario}: CPU µs/req <= ${spec.max}x ${FLOOR}`,
+        own,
+        m.throughput.get(FLOOR),
+        (a, b) => {
+          const ratio = cpuRatio(a, b);
+          return {
+            pass: ratio !== null && ratio <= spec.max,
+            detail: `${ratio?.toFixed(2) ?? '-'}x (${a.proxyCpuMicrosPerRequest ?? '-'} vs ${b.proxyCpuMicrosPerRequest ?? '-'} µs/req)`,
+          };
+        },
+      );
+    case 'max-added-p99':
+      return addedLatency(scenario, own, m, spec.maxMs, 'p99');
+    case 'max-added-p999':
+      return addedLatency(scenario, own, m, spec.maxMs, 'p999');
   }
 }
 

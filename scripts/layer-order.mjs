@@ -7,12 +7,14 @@ export const LAYERS = [
   ['observability', 'routing', 'store'],
   ['auth'],
   ['pipeline'],
-  // tls/ (listener and upstream TLS, issue branch p2-tls) and proxy/ import each other.
+  // tls/ (listener and upstream TLS) and proxy/ import each other.
   ['proxy', 'tls'],
-  // policy/ (traffic policy, branch p2-traffic): rate limits and CORS, read by server/.
+  // policy/ (traffic policy): rate limits, throttling and CORS, read by server/.
   ['policy'],
   ['control', 'tokens'],
   ['plan'],
+  // cluster/ (server.workers): the primary and the workers' metrics exchange; read by server/ (/metrics) and cli/ (start).
+  ['cluster'],
   ['server'],
   ['app', 'gatehouse'],
   ['cli'],

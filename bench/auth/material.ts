@@ -13,7 +13,7 @@ import {
 } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generateSecret, hashApiKey, SECRET_PREFIXES } from '../../src/auth/api-key-hash.js';
 import { REPO_ROOT } from '../paths.js';
 import { jsonSegment, signHs256, signRs256, type Claims } from './jwt.js';
@@ -50,6 +50,11 @@ export interface AuthMaterial {
    * 1 ms of CPU per token).
    */
   coldTokensFile(): Promise<string>;
+  /**
+   * The same for HS256 with the run's secret: COLD_TOKEN_COUNT distinct tokens, signed
+   * per run (an HMAC costs a few µs) into the run's temp folder.
+   */
+  hs256ColdTokensFile(): Promise<string>;
 }
 
 async function writeAtomically(path: string, data: string, mode = 0o644): Promise<void> {
@@ -122,6 +127,15 @@ async function signColdTokens(key: KeyObject, kid: string, path: string): Promis
   );
 }
 
+async function writeHs256ColdTokens(secret: string, path: string): Promise<string> {
+  const lines = Array.from({ length: COLD_TOKEN_COUNT }, (_, i) => {
+    const token = signHs256(claims(`bench-user-${i}`, DAY_SEC, { jti: `cold-hs-${i}` }), secret);
+    return `Authorization: Bearer ${token}`;
+  });
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
 /**
  * Prepares the credentials and writes the JWKS to `jwksFile`, which the upstream serves
  * at `jwksUrl`.
@@ -135,6 +149,7 @@ export async function prepareAuthMaterial(jwksFile: string, jwksUrl: string): Pr
   const hmacSecret = generateSecret('');
   const coldPath = join(CACHE_DIR, `rs256-cold-${kid}-${COLD_TOKEN_COUNT}-v${COLD_FORMAT}.headers`);
   let cold: Promise<string> | undefined;
+  let hsCold: Promise<string> | undefined;
   return {
     apiKey,
     apiKeyHash: hashApiKey(apiKey),
@@ -148,5 +163,7 @@ export async function prepareAuthMaterial(jwksFile: string, jwksUrl: string): Pr
         if (!(await usableColdFile(coldPath, kid))) await signColdTokens(privateKey, kid, coldPath);
         return coldPath;
       })()),
+    hs256ColdTokensFile: () =>
+      (hsCold ??= writeHs256ColdTokens(hmacSecret, join(dirname(jwksFile), 'hs256-cold.headers'))),
   };
 }

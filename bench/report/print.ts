@@ -3,14 +3,34 @@ import type { BenchReport } from '../results.js';
 import { FLOOR } from '../scenarios.js';
 import { fixed, formatTable, thousands } from './table.js';
 
+function ratio(value: number | null, floor: number | null): string {
+  return value === null || floor === null || floor === 0 ? '-' : `${(value / floor).toFixed(2)}x`;
+}
+
+function signed(ms: number): string {
+  return `${ms >= 0 ? '+' : ''}${ms.toFixed(3)}`;
+}
+
 function throughputTable(report: BenchReport): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'proxy CPU', 'x floor', 'errors'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'CPU x floor',
+    'proxy CPU',
+    'req/s x floor',
+    'errors',
+  ];
+  const floorCpu = report.throughput.find((r) => r.scenario === FLOOR)?.proxyCpuMicrosPerRequest ?? null;
   const rows = report.throughput.map((r) => [
     r.scenario,
     thousands(r.reqPerSec),
     fixed(r.latencyMs.p50, 2),
     fixed(r.latencyMs.p99, 2),
     fixed(r.proxyCpuMicrosPerRequest, 1),
+    ratio(r.proxyCpuMicrosPerRequest, floorCpu),
     r.proxyCpuShare === null ? '-' : `${(r.proxyCpuShare * 100).toFixed(0)}%`,
     r.ratioVsFloor === null ? '-' : `${r.ratioVsFloor.toFixed(2)}x`,
     r.errors.total > 0 ? `${r.errors.total} !!` : '0',
@@ -27,9 +47,13 @@ function fixedRateTable(report: BenchReport): string {
     'p99 ms',
     'p99.9 ms',
     'added p99',
+    'added p99.9',
     'CPU µs/req',
+    'loop delay max/p99 ms',
+    'GC ms (n, major)',
     'errors',
   ];
+  const floor = report.fixedRate.find((r) => r.scenario === FLOOR);
   const rows = report.fixedRate.map((r) => [
     r.scenario,
     thousands(r.rate),
@@ -38,7 +62,10 @@ function fixedRateTable(report: BenchReport): string {
     fixed(r.latencyMs.p99, 3),
     fixed(r.latencyMs.p999, 3),
     r.addedP99Ms === null ? '-' : `${r.addedP99Ms >= 0 ? '+' : ''}${r.addedP99Ms.toFixed(3)}`,
+    floor ? signed(r.latencyMs.p999 - floor.latencyMs.p999) : '-',
     fixed(r.proxyCpuMicrosPerRequest, 1),
+    r.runtime ? `${fixed(r.runtime.loopDelayMaxMs, 1)}/${fixed(r.runtime.loopDelayP99Ms, 1)}` : '-',
+    r.runtime ? `${fixed(r.runtime.gcMs, 1)} (${r.runtime.gcCount}, ${r.runtime.gcMajorCount})` : '-',
     r.errors > 0 ? `${r.errors} !!` : '0',
   ]);
   return formatTable(header, rows);

@@ -12,6 +12,8 @@ export class ExpiryWheel<K> {
   private readonly slots = new Map<number, K[]>();
   /** The first slot not swept yet. */
   private next: number;
+  /** Keys held, counting a key once per add(). */
+  private held = 0;
 
   constructor(
     now: number,
@@ -26,6 +28,18 @@ export class ExpiryWheel<K> {
     const keys = this.slots.get(slot);
     if (keys) keys.push(key);
     else this.slots.set(slot, [key]);
+    this.held++;
+  }
+
+  /** Keys held (a key added twice counts twice), expired or not. */
+  get size(): number {
+    return this.held;
+  }
+
+  /** Forgets every key (the owner re-adds the live ones). */
+  clear(): void {
+    this.slots.clear();
+    this.held = 0;
   }
 
   /** Hands every key whose slot has passed to `expired`, and forgets it. */
@@ -44,6 +58,7 @@ export class ExpiryWheel<K> {
     for (const slot of due) {
       const keys = this.slots.get(slot) as K[];
       this.slots.delete(slot);
+      this.held -= keys.length;
       for (const key of keys) expired(key);
     }
   }

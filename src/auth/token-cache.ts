@@ -18,6 +18,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import type { AuthnResult } from './authenticator.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import type { KeyLife } from './jwt/key-life.js';
@@ -33,6 +34,8 @@ export interface VerifiedToken {
   readonly expiresAt: number;
   /** The key that verified the signature: once it is retired the entry is dead. */
   readonly key: Pick<KeyLife, 'alive'>;
+  /** The authenticator's answer for a hit, built once with the entry (a hit allocates nothing). */
+  readonly result: AuthnResult;
 }
 
 export interface TokenCacheOptions {
@@ -62,6 +65,7 @@ export class VerifiedTokenCache {
   private readonly expiries: ExpiryWheel<string>;
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly wheelLimit: number;
 
   constructor(private readonly options: TokenCacheOptions) {
     const { clock, revocations, maxEntries } = options;
@@ -69,6 +73,7 @@ export class VerifiedTokenCache {
     this.probation = segment(probationMax, clock);
     this.protected = segment(Math.max(1, maxEntries - probationMax), clock);
     this.expiries = new ExpiryWheel(clock.now(), SWEEP_MS);
+    this.wheelLimit = 2 * maxEntries + 1024;
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
     // A revocation may concern any cached entry: drop the ones it now covers.
@@ -106,6 +111,7 @@ export class VerifiedTokenCache {
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
     else this.probation.set(key, entry, { ttl });
     this.expiries.add(key, now + ttl);
+    if (this.expiries.size > this.wheelLimit) this.rebuildExpiries(now);
   }
 
   delete(key: string): void {
@@ -116,6 +122,11 @@ export class VerifiedTokenCache {
   /** Entries held, including expired ones the next sweep (within a second) drops. */
   get size(): number {
     return this.probation.size + this.protected.size;
+  }
+
+  /** Keys the expiry sweep still tracks (also of entries evicted since): bounded by about 2 x maxEntries. */
+  get trackedExpiries(): number {
+    return this.expiries.size;
   }
 
   clear(): void {
@@ -138,6 +149,21 @@ export class VerifiedTokenCache {
     this.probation.delete(key);
     if (ttl > 0) this.protected.set(key, entry, { ttl });
     return entry;
+  }
+
+  /**
+   * The wheel keeps the key of every entry set until its time is up, also of entries the
+   * LRU has evicted since: under a flood of tokens used once (new tokens/s x maxTtl keys,
+   * e.g. 3 million at 10,000/s and 300 s) that would outgrow the cache itself. Past twice
+   * maxEntries it is rebuilt from the entries still held: amortised, one re-add per set().
+   */
+  private rebuildExpiries(now: number): void {
+    this.expiries.clear();
+    for (const lru of [this.probation, this.protected])
+      for (const key of lru.keys()) {
+        const remaining = lru.getRemainingTTL(key);
+        if (remaining > 0 && remaining !== Number.POSITIVE_INFINITY) this.expiries.add(key, now + remaining);
+      }
   }
 
   /** Drops the entries whose time is up (an entry set again later is re-filed). */

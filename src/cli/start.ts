@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { leaveCluster, runPrimaryIfClustered } from '../cluster/start-cluster.js';
 import { ConfigError } from '../config/issues.js';
 import { Gatehouse } from '../gatehouse.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
@@ -9,6 +10,7 @@ export function registerStart(program: Command): void {
     .description('run the gateway (data plane and admin plane) until SIGTERM or SIGINT')
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_PATH)
     .action(async (options: { config: string }) => {
+      if (await runPrimaryIfClustered(options.config)) return;
       let gatehouse: Gatehouse;
       try {
         gatehouse = await Gatehouse.start({ configPath: options.config });
@@ -19,6 +21,7 @@ export function registerStart(program: Command): void {
         return;
       }
       await runUntilSignalled(gatehouse);
+      leaveCluster();
     });
 }
 

@@ -102,6 +102,12 @@ const adminSchema = listenerSchema('127.0.0.1', 9090).extend({
 });
 
 export const serverSchema = z.strictObject({
+  workers: z
+    .union([z.number().int().min(1).max(256), z.literal('auto')])
+    .default(1)
+    .describe(
+      'Worker processes sharing the listeners (node:cluster), each running the whole gateway; `auto` = one per CPU (`os.availableParallelism()`). Default 1: in containers scale by replicas; `auto` suits VMs. Needs a shared store (`sqlite` or `redis`), not `memory`. Read at start.',
+    ),
   dataPlane: dataPlaneSchema
     .default(dataPlaneSchema.parse({}))
     .describe('The data-plane listener: proxied traffic only.'),

@@ -47,7 +47,8 @@ export class AccessLog {
   constructor(private readonly logger: Logger) {
     this.stream = (logger as unknown as Record<symbol, Writable>)[pino.symbols.streamSym] as Writable;
     const base = logger.bindings();
-    this.prefix = `{"level":"info","service":${str(String(base.service ?? 'gatehouse'))},"log":"access","msg":"request"`;
+    const worker = typeof base.worker === 'number' ? `,"worker":${base.worker}` : '';
+    this.prefix = `{"level":"info","service":${str(String(base.service ?? 'gatehouse'))}${worker},"log":"access","msg":"request"`;
   }
 
   get enabled(): boolean {

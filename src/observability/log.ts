@@ -3,6 +3,7 @@
  * data plane logs no headers at all and no query strings, and these redaction paths
  * catch credential-like fields should one ever reach a log call.
  */
+import cluster from 'node:cluster';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
@@ -53,7 +54,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: 'gatehouse' },
+      // A cluster worker (server.workers > 1) says which one it is on every line.
+      base: cluster.worker ? { service: 'gatehouse', worker: cluster.worker.id } : { service: 'gatehouse' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },

@@ -10,6 +10,7 @@ import { DeploymentMetrics } from './metrics/deployment.js';
 import { LATENCY_BUCKETS, sampledGauge, type NodeHealthSource } from './metrics/shared.js';
 
 export { DeploymentMetrics } from './metrics/deployment.js';
+export { createPrimaryMetrics, type PrimaryMetrics } from './metrics/primary.js';
 export type { NodeHealthSource } from './metrics/shared.js';
 
 export class GatehouseMetrics {

@@ -130,6 +130,17 @@ class CompiledInboundHeaderFilter implements InboundHeaderFilter {
   }
 }
 
+/** Filters are immutable: deployments with the same rules (nearly all of a large plan) share one. */
+const compiled = new Map<string, InboundHeaderFilter>();
+const COMPILED_MAX = 1024;
+
 export function compileInboundHeaderFilter(rules: InboundHeaderRules): InboundHeaderFilter {
-  return new CompiledInboundHeaderFilter(rules);
+  const key = JSON.stringify([[...rules.always].sort(), rules.strip, rules.keep]);
+  let filter = compiled.get(key);
+  if (!filter) {
+    filter = new CompiledInboundHeaderFilter(rules);
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    compiled.set(key, filter);
+  }
+  return filter;
 }

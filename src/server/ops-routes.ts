@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { metricsExposition } from '../cluster/metrics-exposition.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 
 export interface Readiness {
@@ -9,6 +10,7 @@ export interface Readiness {
 /** /healthz (process alive), /readyz (plan loaded, not draining), /metrics (Prometheus). */
 export function createOpsRouter(readiness: Readiness, metrics: GatehouseMetrics): Router {
   const router = Router();
+  const exposition = metricsExposition(metrics.registry);
   router.get('/healthz', (_req: Request, res: Response) => {
     res.set('cache-control', 'no-store').json({ status: 'ok' });
   });
@@ -20,7 +22,7 @@ export function createOpsRouter(readiness: Readiness, metrics: GatehouseMetrics)
   });
   router.get('/metrics', async (_req: Request, res: Response) => {
     res.set('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(await exposition());
   });
   return router;
 }

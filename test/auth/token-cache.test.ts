@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ExpiryWheel } from '../../src/auth/expiry-wheel.js';
+import { RevocationList } from '../../src/auth/revocation.js';
+import { VerifiedTokenCache } from '../../src/auth/token-cache.js';
 import { ManualClock } from '../../src/clock.js';
 import { waitFor } from '../helpers/async.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -127,5 +129,42 @@ describe('expiry wheel', () => {
     assert.deepEqual(seen, ['x']);
     wheel.sweep(9_000_000_000, (k) => seen.push(k));
     assert.deepEqual(seen, ['x', 'y']);
+  });
+});
+
+describe('verified-token cache under a flood of tokens used once', () => {
+  it('tracks the expiry of at most about 2 x maxEntries keys, and the survivors still expire', async () => {
+    const clock = new ManualClock(NOW);
+    const revocations = new RevocationList(clock);
+    const cache = new VerifiedTokenCache({ maxEntries: 100, maxTtlMs: 300_000, clock, revocations });
+    const identity = {
+      subject: 'alice',
+      method: 'jwt',
+      provider: 'hs',
+      credentialId: '',
+      groups: new Set<string>(),
+      scopes: new Set<string>(),
+      restrictedToScopes: true,
+      expiresAt: NOW + 3_600_000,
+      claims: {},
+    } as const;
+    const entry = {
+      verifierKey: 'hs#x',
+      identity,
+      expiresAt: NOW + 3_600_000,
+      key: { alive: true },
+      result: { outcome: 'authenticated', identity },
+    } as const;
+    try {
+      for (let i = 0; i < 10_000; i++) cache.set(`token-${i}`, entry);
+      assert.ok(cache.size <= 100, `maxEntries holds (${cache.size})`);
+      assert.ok(cache.trackedExpiries <= 2 * 100 + 1024, `expiry keys bounded (${cache.trackedExpiries})`);
+      assert.ok(cache.get('token-9999'), 'the newest token is cached');
+      clock.advance(301_000);
+      await waitFor(() => cache.size === 0, 'the sweep to drop the expired survivors');
+      assert.equal(cache.trackedExpiries, 0);
+    } finally {
+      cache.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { NOT_MINE, rejected, type Authenticator, type AuthnResult } from '../authenticator.js';
 import { looksLikeJwt } from '../credentials.js';
 import { decodeJwt, type DecodedJwt } from '../jwt/peek.js';
+import type { JwtVerification } from '../jwt/types.js';
 import type { RevocationList } from '../revocation.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../token-cache.js';
 import type { MaybePromise } from '../types.js';
@@ -20,8 +21,10 @@ export interface JwtAuthenticatorOptions {
 
 /**
  * Bearer JWTs from configured providers. A cache hit answers synchronously; a miss picks
- * the provider by the token's `iss` (never by trying each), verifies once even when many
- * requests carry the same new token, and caches the identity until `exp` at the latest.
+ * the provider by the token's `iss` (never by trying each) and, when the provider's keys
+ * are in memory, verifies synchronously too (no promise, no microtask hop); only a miss
+ * that must wait for keys goes async, once even when many requests carry the same new
+ * token. The identity is cached until `exp` at the latest.
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
   const method = options.method ?? 'jwt';
@@ -33,27 +36,12 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     else if (!byIssuer.has(issuer)) byIssuer.set(issuer, handle);
   }
   const accepted = new Set(options.verifiers.map((v) => v.key));
-  const results = new WeakMap<VerifiedToken, AuthnResult>();
   const pending = new Map<string, Promise<AuthnResult>>();
   const hits = options.metrics.tokenCache.labels(method, 'hit');
   const misses = options.metrics.tokenCache.labels(method, 'miss');
 
-  const resultFor = (entry: VerifiedToken): AuthnResult => {
-    let result = results.get(entry);
-    if (!result) {
-      result = Object.freeze({ outcome: 'authenticated', identity: entry.identity });
-      results.set(entry, result);
-    }
-    return result;
-  };
-
-  const verify = async (
-    handle: VerifierHandle,
-    token: string,
-    cacheKey: string,
-    decoded: DecodedJwt,
-  ): Promise<AuthnResult> => {
-    const verification = await handle.verifier.verify(token, decoded);
+  /** A verification's answer: identity mapped, revocation checked, cached. Synchronous. */
+  const admit = (handle: VerifierHandle, cacheKey: string, verification: JwtVerification): AuthnResult => {
     if (!verification.ok)
       return verification.unavailable
         ? { outcome: 'unavailable', reason: verification.reason, description: verification.description }
@@ -63,15 +51,24 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     if (!mapped.ok) return rejected(mapped.reason, mapped.description);
     const identity = mapped.identity;
     if (options.revocations.isRevoked(identity)) return rejected('revoked', 'The token has been revoked.');
+    const result: AuthnResult = Object.freeze({ outcome: 'authenticated', identity });
     const entry: VerifiedToken = {
       verifierKey: handle.key,
       identity,
       expiresAt: verification.expiresAt,
       key: verification.key,
+      result,
     };
     options.cache.set(cacheKey, entry);
-    return resultFor(entry);
+    return result;
   };
+
+  const verify = async (
+    handle: VerifierHandle,
+    token: string,
+    cacheKey: string,
+    decoded: DecodedJwt,
+  ): Promise<AuthnResult> => admit(handle, cacheKey, await handle.verifier.verify(token, decoded));
 
   return {
     method,
@@ -83,7 +80,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const cached = options.cache.get(cacheKey);
       if (cached && accepted.has(cached.verifierKey)) {
         hits.inc();
-        return resultFor(cached);
+        return cached.result;
       }
       misses.inc();
       const decoded = decodeJwt(token);
@@ -93,6 +90,9 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       if (!handle) return rejected('wrong_issuer', 'Tokens from this issuer are not accepted here.');
       const inFlight = pending.get(cacheKey);
       if (inFlight) return inFlight;
+      // Keys in memory (the usual case): verified here and now, without a promise.
+      const now = handle.verifier.verifyNow?.(token, decoded.jwt);
+      if (now !== undefined) return admit(handle, cacheKey, now);
       const promise = verify(handle, token, cacheKey, decoded.jwt).finally(() => pending.delete(cacheKey));
       pending.set(cacheKey, promise);
       return promise;

@@ -120,6 +120,16 @@ export class JwksCache implements KeySource {
     return { kind: 'unknown_kid' };
   }
 
+  lookupNow(alg: JwsAlgorithm, kid: string | undefined): KeyLookup | undefined {
+    if (this.stopper.signal.aborted) return { kind: 'unavailable', description: 'provider stopped' };
+    const now = this.options.clock.now();
+    if (!this.usable(now)) return undefined;
+    if (!this.inFlight && now >= this.nextFetchAt) void this.fetch();
+    this.publish(now);
+    const selection = this.ring?.select(alg, kid);
+    return selection === undefined || selection.kind === 'unknown' ? undefined : selection;
+  }
+
   private usable(now: number): boolean {
     return (
       this.ring !== undefined &&

@@ -13,6 +13,12 @@ export interface KeySource {
   start(): Promise<void>;
   /** Keys that may have signed a token with this `alg` and `kid` (bounded list). */
   lookup(alg: JwsAlgorithm, kid: string | undefined): Promise<KeyLookup>;
+  /**
+   * The same answer synchronously when it is already in memory (keys loaded, fresh
+   * enough, kid known); undefined when only lookup() can answer (a fetch is needed or
+   * running). Lets a cold token be verified without a promise or microtask hop.
+   */
+  lookupNow(alg: JwsAlgorithm, kid: string | undefined): KeyLookup | undefined;
   /** Stops timers and fetches, and retires every key (cached verifications made with them end). */
   stop(): void;
 }

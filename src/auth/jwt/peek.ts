@@ -63,6 +63,25 @@ function decodeJsonSegment(segment: string): JsonObject | undefined {
   }
 }
 
+/**
+ * Decoded header segments: the tokens of one issuer and key share one header text, so it
+ * is decoded once and every token carrying it gets the same frozen object (verifier.ts
+ * remembers its header check per object). Bounded: cleared when full, so a client
+ * sending endless distinct headers costs a decode each, as before.
+ */
+const HEADER_CACHE_MAX = 256;
+const headers = new Map<string, Readonly<JsonObject> | null>();
+
+function decodeHeaderSegment(segment: string): Readonly<JsonObject> | undefined {
+  const known = headers.get(segment);
+  if (known !== undefined) return known ?? undefined;
+  if (segment.length > 1024) return decodeJsonSegment(segment); // not worth remembering
+  const decoded = decodeJsonSegment(segment);
+  if (headers.size >= HEADER_CACHE_MAX) headers.clear();
+  headers.set(segment, decoded ? Object.freeze(decoded) : null);
+  return decoded;
+}
+
 const malformed = (description: string): JwtDecodeResult => ({ ok: false, reason: 'malformed', description });
 
 /** Decodes header and payload, reporting why a token is not a well-formed compact JWS. */
@@ -76,7 +95,7 @@ export function decodeJwt(token: string): JwtDecodeResult {
   const signature = token.slice(second + 1);
   if (signature.length > 0 && !isCanonicalBase64url(signature))
     return malformed('token signature is not base64url');
-  const header = decodeJsonSegment(token.slice(0, first));
+  const header = decodeHeaderSegment(token.slice(0, first));
   if (!header) return malformed('token header is not a base64url-encoded JSON object');
   const payload = decodeJsonSegment(token.slice(first + 1, second));
   if (!payload) return malformed('token payload is not a base64url-encoded JSON object');

@@ -13,36 +13,45 @@ const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 
 /** ECDSA signature lengths (r||s) per algorithm, RFC 7518 3.4. */
 const ECDSA_SIGNATURE_BYTES: Partial<Record<JwsAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
 
+/**
+ * The signing input (`header.payload`, ASCII) as the verify call wants it: HMAC takes the
+ * string (hashed natively, no copy in JS); the asymmetric verifies take bytes.
+ */
+export function signingInputOf(alg: JwsAlgorithm, token: string, dot: number): string | Buffer {
+  return alg.startsWith('HS') ? token.slice(0, dot) : Buffer.from(token.slice(0, dot), 'latin1');
+}
+
 export function verifySignature(
   alg: JwsAlgorithm,
   key: KeyObject,
-  signingInput: string,
+  signingInput: string | Buffer,
   signature: Buffer,
 ): boolean {
   const family = alg.slice(0, 2);
   const hash = HASH[alg.slice(2)];
   try {
+    if (family === 'HS') {
+      const expected = createHmac(hash as string, key)
+        .update(signingInput)
+        .digest();
+      return expected.length === signature.length && timingSafeEqual(expected, signature);
+    }
+    const data = typeof signingInput === 'string' ? Buffer.from(signingInput, 'latin1') : signingInput;
     switch (family) {
-      case 'HS': {
-        const expected = createHmac(hash as string, key)
-          .update(signingInput)
-          .digest();
-        return expected.length === signature.length && timingSafeEqual(expected, signature);
-      }
       case 'RS':
-        return verify(hash, Buffer.from(signingInput), key, signature);
+        return verify(hash, data, key, signature);
       case 'PS':
         return verify(
           hash,
-          Buffer.from(signingInput),
+          data,
           { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
           signature,
         );
       case 'ES':
         if (signature.length !== ECDSA_SIGNATURE_BYTES[alg]) return false;
-        return verify(hash, Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }, signature);
+        return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
       case 'Ed':
-        return verify(null, Buffer.from(signingInput), key, signature);
+        return verify(null, data, key, signature);
       default:
         return false;
     }

@@ -19,6 +19,7 @@ import { KeyRing } from './key-ring.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 
 const UNAVAILABLE: KeyLookup = { kind: 'unavailable', description: 'provider keys could not be loaded' };
+const UNKNOWN_KID: KeyLookup = { kind: 'unknown_kid' };
 
 export class StaticKeySource implements KeySource {
   private ring: KeyRing | undefined;
@@ -44,7 +45,14 @@ export class StaticKeySource implements KeySource {
     if (!this.ring && !this.failed) await this.start().catch(() => undefined);
     if (!this.ring || this.stopped) return UNAVAILABLE;
     const selection = this.ring.select(alg, kid);
-    return selection.kind === 'unknown' ? { kind: 'unknown_kid' } : selection;
+    return selection.kind === 'unknown' ? UNKNOWN_KID : selection;
+  }
+
+  lookupNow(alg: JwsAlgorithm, kid: string | undefined): KeyLookup | undefined {
+    if (this.stopped) return UNAVAILABLE;
+    if (!this.ring) return this.failed ? UNAVAILABLE : undefined;
+    const selection = this.ring.select(alg, kid);
+    return selection.kind === 'unknown' ? UNKNOWN_KID : selection;
   }
 
   stop(): void {

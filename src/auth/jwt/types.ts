@@ -72,6 +72,11 @@ export interface JwtVerifier {
    * same token) saves decoding it again when the caller already did.
    */
   verify(token: string, decoded?: DecodedJwt): Promise<JwtVerification>;
+  /**
+   * The same answer synchronously when the keys are in memory; undefined when only
+   * verify() can answer (keys being fetched). The cold-token path tries this first.
+   */
+  verifyNow?(token: string, decoded?: DecodedJwt): JwtVerification | undefined;
   /** Stops timers, aborts an in-flight fetch and retires the keys. Idempotent. */
   stop(): void;
 }

@@ -25,6 +25,22 @@ export function normalizeTyp(value: string): string {
   return value.includes('/') ? lower : `application/${lower}`;
 }
 
+const presenceOrders = new WeakMap<ClaimRules, readonly string[]>();
+
+/** The claims that must be present, in the order jose checks them; computed once per rules object. */
+function presenceOrder(rules: ClaimRules): readonly string[] {
+  let order = presenceOrders.get(rules);
+  if (!order) {
+    const presence = [...rules.requiredClaims];
+    if (rules.maxTokenAgeSec !== undefined) presence.push('iat');
+    presence.push('aud');
+    if (rules.issuer !== undefined) presence.push('iss');
+    order = [...new Set(presence.reverse())];
+    presenceOrders.set(rules, order);
+  }
+  return order;
+}
+
 function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
   if (typeof aud === 'string') return accepted.includes(aud);
   if (Array.isArray(aud)) return accepted.some((a) => aud.includes(a));
@@ -52,11 +68,7 @@ export function validateClaims(
       'wrong_type',
       `token type (typ header) must be ${rules.tokenType ?? 'the configured type'}`,
     );
-  const presence = [...rules.requiredClaims];
-  if (rules.maxTokenAgeSec !== undefined) presence.push('iat');
-  presence.push('aud');
-  if (rules.issuer !== undefined) presence.push('iss');
-  for (const claim of new Set(presence.reverse()))
+  for (const claim of presenceOrder(rules))
     if (!Object.hasOwn(payload, claim)) return reject('missing_claim', `required claim ${claim} is missing`);
   if (rules.issuer !== undefined && payload.iss !== rules.issuer)
     return reject('wrong_issuer', 'issuer not accepted');

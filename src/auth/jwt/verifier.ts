@@ -8,12 +8,13 @@ import type { JWTPayload } from 'jose';
 import type { ProviderConfig } from '../../config/schema-auth.js';
 import { allowedAlgorithms, isAsymmetricAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { checkExtraClaims, type ExtraClaimRules } from './claims.js';
-import { checkHeader } from './header-checks.js';
+import { checkHeader, type HeaderCheck } from './header-checks.js';
 import { JwksCache, type JwksCacheOptions } from './jwks-cache.js';
-import type { KeySource } from './key-source.js';
+import type { LiveKey } from './key-life.js';
+import type { KeyLookup, KeySource } from './key-source.js';
 import { decodeJwt, type DecodedJwt } from './peek.js';
 import { reject } from './rejections.js';
-import { verifySignature } from './signature.js';
+import { signingInputOf, verifySignature } from './signature.js';
 import { StaticKeySource } from './static-keys.js';
 import type { JwtVerification, JwtVerifier, JwtVerifierDeps } from './types.js';
 import { normalizeTyp, validateClaims, type ClaimRules } from './validate-claims.js';
@@ -22,6 +23,11 @@ const UNKNOWN_KID = reject('unknown_kid', 'unknown signing key');
 const BAD_SIGNATURE = reject('bad_signature', 'signature verification failed');
 const ALG_MISMATCH = reject('alg_not_allowed', 'signing algorithm does not match the signing key');
 const UNSIGNED = reject('bad_signature', 'token is not signed');
+
+interface Prepared {
+  readonly jwt: DecodedJwt;
+  readonly checked: Extract<HeaderCheck, { ok: true }>;
+}
 
 /** The claim rules a provider's config implies. */
 function claimRules(provider: ProviderConfig): ClaimRules {
@@ -69,6 +75,7 @@ class ProviderJwtVerifier implements JwtVerifier {
   private readonly expectedTyp: string | undefined;
   private readonly rules: ExtraClaimRules;
   private readonly keys: KeySource;
+  private readonly headerChecks = new WeakMap<object, HeaderCheck>();
 
   constructor(
     provider: ProviderConfig,
@@ -92,19 +99,42 @@ class ProviderJwtVerifier implements JwtVerifier {
   }
 
   async verify(token: string, already?: DecodedJwt): Promise<JwtVerification> {
+    const prepared = this.prepare(token, already);
+    if (!('jwt' in prepared)) return prepared;
+    const { alg, kid } = prepared.checked;
+    return this.finish(token, prepared.jwt, alg, await this.keys.lookup(alg, kid));
+  }
+
+  verifyNow(token: string, already?: DecodedJwt): JwtVerification | undefined {
+    const prepared = this.prepare(token, already);
+    if (!('jwt' in prepared)) return prepared;
+    const { alg, kid } = prepared.checked;
+    const lookup = this.keys.lookupNow(alg, kid);
+    return lookup === undefined ? undefined : this.finish(token, prepared.jwt, alg, lookup);
+  }
+
+  /** Structure and header checks, before any key is looked up. */
+  private prepare(token: string, already: DecodedJwt | undefined): Prepared | JwtVerification {
     let decoded = already;
     if (!decoded) {
       const result = decodeJwt(token);
       if (!result.ok) return reject(result.reason, result.description);
       decoded = result.jwt;
     }
-    const { header, signatureLength } = decoded;
-    const payload = decoded.payload as JWTPayload;
-    const checked = checkHeader(header, this.allowed);
+    // The header segment is usually the same for every token of an issuer (peek.ts shares
+    // its decoded object), so its check is remembered per header object.
+    let checked = this.headerChecks.get(decoded.header);
+    if (!checked) {
+      checked = checkHeader(decoded.header, this.allowed);
+      this.headerChecks.set(decoded.header, checked);
+    }
     if (!checked.ok) return checked.rejection;
-    if (signatureLength === 0) return UNSIGNED;
+    if (decoded.signatureLength === 0) return UNSIGNED;
+    return { jwt: decoded, checked };
+  }
 
-    const lookup = await this.keys.lookup(checked.alg, checked.kid);
+  /** Signature with the looked-up keys, then the claims. Synchronous: no promise on this path. */
+  private finish(token: string, decoded: DecodedJwt, alg: JwsAlgorithm, lookup: KeyLookup): JwtVerification {
     switch (lookup.kind) {
       case 'unavailable':
         return { ok: false, unavailable: true, reason: 'keys_unavailable', description: lookup.description };
@@ -115,13 +145,19 @@ class ProviderJwtVerifier implements JwtVerifier {
       case 'keys':
         break;
     }
-
     const dot = token.lastIndexOf('.');
-    const signingInput = token.slice(0, dot);
     const signature = Buffer.from(token.slice(dot + 1), 'base64url');
-    const verifiedBy = lookup.keys.find((k) => verifySignature(checked.alg, k.key, signingInput, signature));
+    const signingInput = signingInputOf(alg, token, dot);
+    let verifiedBy: LiveKey | undefined;
+    for (const k of lookup.keys)
+      if (verifySignature(alg, k.key, signingInput, signature)) {
+        verifiedBy = k;
+        break;
+      }
     if (!verifiedBy) return BAD_SIGNATURE;
 
+    const { header } = decoded;
+    const payload = decoded.payload as JWTPayload;
     const nowSec = Math.floor(this.deps.clock.now() / 1000);
     const invalid =
       validateClaims(header, payload, this.claimRules, this.expectedTyp, nowSec) ??
