@@ -1,7 +1,7 @@
 /** The decision endpoint's listener (`server.decisions`), started only when configured. */
 import { createServer, type Server } from 'node:http';
 import type { GatehouseConfig } from '../config/schema.js';
-import { closeServer, listen, urlOf } from './listeners.js';
+import { closeServer, listen, urlOf } from './sockets.js';
 import { handleClientError } from '../server/client-error.js';
 import { DecisionEndpoint, type DecisionServices } from '../server/decisions.js';
 

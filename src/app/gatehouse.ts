@@ -4,7 +4,6 @@
  * authentication methods; the first plan; listeners.ts), and `stop()` drains it
  * (shutdown.ts) and frees everything in the reverse order.
  */
-import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import type { RevocationList } from '../auth/revocation.js';
 import type { VerifiedTokenCache } from '../auth/token-cache.js';
@@ -17,14 +16,12 @@ import { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import { PlanApplier, type ReloadResult } from '../plan/applier.js';
-import { TrafficPolicy } from '../policy/traffic-policy.js';
 import type { PlanHolder } from '../plan/plan.js';
 import { followPlanTriggers } from '../plan/triggers.js';
 import { loadConfigFile } from '../plan/validate.js';
 import { createAdminApp } from '../server/admin-plane.js';
 import { DataPlane } from '../server/data-plane.js';
 import type { Store } from '../store/types.js';
-import { closeDecisionListener, startDecisionListener } from './decision-listener.js';
 import type { ListenerServer } from '../tls/listener-server.js';
 import { openListeners, type Listeners } from './listeners.js';
 import { closeModules, CONTROL_MODULES, startModules } from './modules.js';
@@ -59,9 +56,6 @@ export class Gatehouse {
   /** "Last used" times (tests flush it before reading them back). */
   private readonly usage: UsageRecorder;
   private readonly accessLog: AccessLog;
-  /** Rate limits, failed-credential throttling and CORS: one instance for the data plane and decisions. */
-  private readonly traffic: TrafficPolicy;
-  private decisionServer: Server | undefined;
   /** The decision endpoint's URL when `server.decisions` is configured, else ''. */
   decisionsUrl = '';
   private modules: readonly ControlModule[] = [];
@@ -100,19 +94,13 @@ export class Gatehouse {
       loaded,
     );
     const accessLog = (this.accessLog = new AccessLog(this.logger));
-    this.traffic = new TrafficPolicy({
-      store: this.store,
-      clock: this.clock,
-      metrics: this.metrics,
-      logger: this.logger,
-    });
     this.dataPlane = new DataPlane({
       plans: this.plans,
       metrics: this.metrics,
       logger: this.logger,
       pools: services.pools,
       clock: this.clock,
-      traffic: this.traffic,
+      traffic: services.traffic,
       isDraining: () => this.draining,
       // The switch is compiled into the plan (logging.accessLog); no file read per request.
       accessLog,
@@ -171,29 +159,25 @@ export class Gatehouse {
       routers: this.modules.flatMap((m) => (m.router ? [m.router] : [])),
       maxBodyBytes: config.server.admin.maxBodyBytes,
     });
-    this.listeners = await openListeners(config, this.dataPlane, admin, {
-      baseDir: this.services.baseDir,
-      metrics: this.metrics,
-      logger: this.logger,
-    });
+    const { metrics, logger, plans } = this;
+    const traffic = this.services.traffic;
+    this.listeners = await openListeners(
+      config,
+      { dataPlane: this.dataPlane, admin, decisions: { plans, traffic, metrics, logger } },
+      { baseDir: this.services.baseDir, metrics, logger },
+    );
     ({
       dataPlaneUrl: this.dataPlaneUrl,
       plainDataPlaneUrl: this.plainDataPlaneUrl,
       adminUrl: this.adminUrl,
+      decisionsUrl: this.decisionsUrl,
     } = this.listeners);
-    const decisions = await startDecisionListener(config, {
-      plans: this.plans,
-      traffic: this.traffic,
-      metrics: this.metrics,
-      logger: this.logger,
-    });
-    if (decisions) ({ server: this.decisionServer, url: this.decisionsUrl } = decisions);
     this.logger.info(
       {
         dataPlane: this.dataPlaneUrl,
         ...(this.plainDataPlaneUrl ? { plainDataPlane: this.plainDataPlaneUrl } : {}),
         admin: this.adminUrl,
-        ...(decisions ? { decisions: this.decisionsUrl } : {}),
+        ...(this.decisionsUrl ? { decisions: this.decisionsUrl } : {}),
         store: this.store.backend,
         deployments: this.plans.current?.deployments.size,
       },
@@ -237,6 +221,7 @@ export class Gatehouse {
           ? [this.listeners.data, ...(this.listeners.plain ? [this.listeners.plain] : [])]
           : [],
         admin: this.listeners?.admin,
+        decisions: this.listeners?.decisions,
         inFlight: () => this.dataPlane.inFlight,
         idle: () => this.plans.idle(),
         upgradedSockets: () => this.dataPlane.upgradedSockets,
@@ -244,7 +229,6 @@ export class Gatehouse {
       },
       this.applier.fileConfig.server.shutdown,
     );
-    if (this.decisionServer) await closeDecisionListener(this.decisionServer);
     this.accessLog.flush();
     await this.release();
     this.logger.info('stopped');

@@ -4,41 +4,28 @@
  * opened on their configured addresses; closing them; their URLs.
  */
 import type { RequestListener } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/log.js';
 import { handleClientError } from '../server/client-error.js';
 import type { DataPlane } from '../server/data-plane.js';
+import type { DecisionServices } from '../server/decisions.js';
 import { createListenerServer, type ListenerServer } from '../tls/listener-server.js';
 import { listenerTls, listenerTlsWarnings } from '../tls/listeners.js';
-
-export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** A URL a local client can use for a listening address (wildcards become loopback). */
-export function urlOf(address: AddressInfo, protocol: 'http' | 'https' = 'http'): string {
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `${protocol}://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
-}
+import { startDecisionListener } from './decision-listener.js';
+import { closeServer, listen, urlOf } from './sockets.js';
 
 export interface Listeners {
   readonly data: ListenerServer;
   /** The plain-HTTP data-plane listener beside a TLS one (`server.dataPlane.plainHttp`). */
   readonly plain: ListenerServer | undefined;
   readonly admin: ListenerServer;
+  /** The forward-auth decision listener (`server.decisions`), when configured. */
+  readonly decisions: HttpServer | undefined;
   readonly dataPlaneUrl: string;
+  readonly decisionsUrl: string;
   readonly plainDataPlaneUrl: string;
   readonly adminUrl: string;
 }
@@ -58,12 +45,12 @@ export interface ListenerDeps {
  */
 export async function openListeners(
   config: GatehouseConfig,
-  dataPlane: DataPlane,
-  admin: RequestListener,
+  handlers: { dataPlane: DataPlane; admin: RequestListener; decisions: DecisionServices },
   deps: ListenerDeps,
 ): Promise<Listeners> {
+  const { dataPlane, admin } = handlers;
   const dp = config.server.dataPlane;
-  const handlers = {
+  const dataHandlers = {
     request: dataPlane.handleRequest,
     checkContinue: dataPlane.handleCheckContinue,
     upgrade: dataPlane.handleUpgrade,
@@ -80,8 +67,8 @@ export async function openListeners(
     // the timeout within half a second (it fired up to a whole interval late at 1 s).
     connectionsCheckingInterval: Math.min(500, Math.ceil(dp.headersTimeoutMs / 2)),
   };
-  const data = createListenerServer(options, handlers, listenerTls('dataPlane', dp.tls, deps));
-  const plain = dp.tls && dp.plainHttp ? createListenerServer(options, handlers, undefined) : undefined;
+  const data = createListenerServer(options, dataHandlers, listenerTls('dataPlane', dp.tls, deps));
+  const plain = dp.tls && dp.plainHttp ? createListenerServer(options, dataHandlers, undefined) : undefined;
   const adminServer = createListenerServer(
     {},
     { request: admin },
@@ -99,7 +86,18 @@ export async function openListeners(
     const plainDataPlaneUrl =
       plain && dp.plainHttp ? await open(plain, dp.plainHttp.port, dp.plainHttp.host) : '';
     const adminUrl = await open(adminServer, config.server.admin.port, config.server.admin.host);
-    return { data, plain, admin: adminServer, dataPlaneUrl, plainDataPlaneUrl, adminUrl };
+    const decisions = await startDecisionListener(config, handlers.decisions);
+    if (decisions) opened.push(decisions.server);
+    return {
+      data,
+      plain,
+      admin: adminServer,
+      decisions: decisions?.server,
+      dataPlaneUrl,
+      plainDataPlaneUrl,
+      adminUrl,
+      decisionsUrl: decisions?.url ?? '',
+    };
   } catch (err) {
     for (const listener of [data, plain, adminServer]) listener?.reloader?.stop();
     await Promise.all(opened.map(closeServer));

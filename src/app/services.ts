@@ -19,6 +19,7 @@ import { UsageRecorder } from '../control/usage.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { GatehouseMetrics } from '../observability/metrics.js';
 import { PlanHolder } from '../plan/plan.js';
+import { TrafficPolicy } from '../policy/traffic-policy.js';
 import { PoolRegistry } from '../proxy/pool-registry.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -45,6 +46,8 @@ export interface Services {
   readonly usage: UsageRecorder;
   readonly plans: PlanHolder;
   readonly methods: MethodRegistry;
+  /** Rate limits, failed-credential throttling and CORS: one for the data plane and the decision endpoint. */
+  readonly traffic: TrafficPolicy;
   /** The configuration file's folder (relative certificate paths). */
   readonly baseDir: string;
 }
@@ -94,6 +97,7 @@ export async function openServices(
     usage: new UsageRecorder(store, clock, logger),
     plans: new PlanHolder({ pools, verifiers }),
     methods: fileMethods(config, { tokenCache, revocations, metrics }),
+    traffic: new TrafficPolicy({ store, clock, metrics, logger }),
     baseDir,
   };
 }

@@ -10,14 +10,18 @@
  */
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Server } from 'node:http';
 import type { Logger } from '../observability/log.js';
 import type { ListenerServer } from '../tls/listener-server.js';
-import { closeServer } from './listeners.js';
+import { closeDecisionListener } from './decision-listener.js';
+import { closeServer } from './sockets.js';
 
 export interface DrainTarget {
   /** The data-plane listeners (TLS and the plain one beside it). */
   readonly data: readonly ListenerServer[];
   readonly admin: ListenerServer | undefined;
+  /** The decision listener: closed with the admin listener (decisions are short: no drain). */
+  readonly decisions: Server | undefined;
   /** HTTP requests in progress (for the log lines). */
   inFlight(): number;
   /** Resolves once no HTTP request is in progress. */
@@ -55,4 +59,5 @@ export async function drainListeners(target: DrainTarget, times: DrainTimes): Pr
     admin.closeAllConnections();
     await adminClosed;
   }
+  if (target.decisions) await closeDecisionListener(target.decisions);
 }

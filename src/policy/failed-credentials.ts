@@ -66,7 +66,7 @@ export class FailedCredentialThrottle {
       this.blocks.delete(address);
       return undefined;
     }
-    this.metrics.failedCredentialRefusals.inc();
+    this.metrics.edge.failedCredentialRefusals.inc();
     return new GatehouseError(
       'rate_limited',
       'Too many refused credentials from this address; retry later.',
@@ -85,7 +85,7 @@ export class FailedCredentialThrottle {
       if (count >= config.maxFailures) {
         const until = Math.max(counter.resetAt, this.clock.now() + config.cooldownSec * 1000);
         this.blocks ??= new LRUCache({ max: 100_000 });
-        if (!this.blocks.has(address)) this.metrics.failedCredentialBlocks.inc();
+        if (!this.blocks.has(address)) this.metrics.edge.failedCredentialBlocks.inc();
         this.blocks.set(address, until);
       }
     } catch (err) {

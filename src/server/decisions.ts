@@ -54,7 +54,7 @@ export class DecisionEndpoint {
     const answer = (admission: Admission): void => {
       if (res.destroyed) return;
       if (!admission.allowed) return this.refuse(res, admission.error, requestId);
-      this.services.metrics.decisions.labels('allowed').inc();
+      this.services.metrics.edge.decisions.labels('allowed').inc();
       // The admission's header list is shared (built once per identity): copy, never push.
       const headers = [
         ...admission.upstreamHeaders,
@@ -83,7 +83,7 @@ export class DecisionEndpoint {
   };
 
   private refuse(res: ServerResponse, error: GatehouseError, requestId: string): void {
-    this.services.metrics.decisions.labels('refused').inc();
+    this.services.metrics.edge.decisions.labels('refused').inc();
     this.services.metrics.errorResponses.labels(error.code).inc();
     sendError(res, error, requestId);
   }

@@ -76,7 +76,7 @@ export class CertificateReloader {
       this.server?.setSecureContext(next.context);
     } catch (err) {
       this.lastRefused = fingerprint;
-      this.deps.metrics.tlsReloads.labels(this.listener, 'failure').inc();
+      this.deps.metrics.edge.tlsReloads.labels(this.listener, 'failure').inc();
       this.deps.logger.error(
         { listener: this.listener, reason, error: err instanceof Error ? err.message : String(err) },
         'new TLS certificates refused; the previous ones keep serving',
@@ -86,7 +86,7 @@ export class CertificateReloader {
     this.material = next;
     this.lastRefused = undefined;
     this.recordExpiry();
-    this.deps.metrics.tlsReloads.labels(this.listener, 'success').inc();
+    this.deps.metrics.edge.tlsReloads.labels(this.listener, 'success').inc();
     this.deps.logger.info(
       { listener: this.listener, reason, notAfter: new Date(next.serverExpiry * 1000).toISOString() },
       'TLS certificates reloaded',
@@ -100,7 +100,7 @@ export class CertificateReloader {
   }
 
   private recordExpiry(): void {
-    const gauge = this.deps.metrics.tlsCertificateExpiry;
+    const gauge = this.deps.metrics.edge.tlsCertificateExpiry;
     gauge.labels(this.listener, '', 'server').set(this.material.serverExpiry);
     if (this.material.caExpiry !== undefined)
       gauge.labels(this.listener, '', 'client-ca').set(this.material.caExpiry);

@@ -86,7 +86,7 @@ export function createUpstreamTlsProvider(deps: {
         { infrastructure: infra.id },
         'INSECURE: tls.insecureSkipVerify is set: the nodes of this infrastructure are not authenticated, anyone on the path can impersonate them',
       );
-    const gauge = deps.metrics.tlsCertificateExpiry;
+    const gauge = deps.metrics.edge.tlsCertificateExpiry;
     if (loaded.clientCertExpiry !== undefined)
       gauge.labels('', infra.id, 'client').set(loaded.clientCertExpiry);
     if (loaded.caExpiry !== undefined) gauge.labels('', infra.id, 'ca').set(loaded.caExpiry);

@@ -17,36 +17,18 @@
  * Time comes from the injected clock; timers only make refreshes happen without traffic
  * (they are unref'd), lookups also start a due refresh themselves.
  */
-import type { Clock } from '../../clock.js';
-import type { AsymmetricAlgorithm } from '../../config/schema-auth.js';
-import type { Logger } from '../../observability/log.js';
-import type { GatehouseMetrics } from '../../observability/metrics.js';
 import type { JwsAlgorithm } from './algorithms.js';
 import { discoverJwksUri } from './discovery.js';
 import { fetchJson, safeUrl, type FetchResult } from './http-fetch.js';
 import { importJwks } from './jwks-keys.js';
+import type { JwksCacheOptions } from './jwks-options.js';
 import { JwksMetrics, type FetchReason } from './jwks-metrics.js';
 import { effectiveMaxAgeMs, refreshDelayMs, retryDelayMs, type JwksTiming } from './jwks-timing.js';
 import { KeyLives } from './key-life.js';
 import { KeyRing } from './key-ring.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 
-export interface JwksCacheOptions {
-  readonly providerId: string;
-  /** Either a JWKS URL, or an issuer whose discovery document gives it. */
-  readonly source: { readonly jwksUri: string } | { readonly discoveryIssuer: string };
-  readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
-  readonly cacheMaxAgeMs: number;
-  readonly minRefreshMs: number;
-  readonly unknownKidCooldownMs: number;
-  readonly fetchTimeoutMs: number;
-  readonly outageGraceMs: number;
-  /** First retry delay after a failure, doubling up to minRefreshMs. Default min(1000, minRefreshMs). */
-  readonly retryBaseMs?: number;
-  readonly clock: Clock;
-  readonly metrics: GatehouseMetrics;
-  readonly logger: Logger;
-}
+export type { JwksCacheOptions } from './jwks-options.js';
 
 export class JwksCache implements KeySource {
   private ring: KeyRing | undefined;

@@ -23,3 +23,39 @@ export function sampledGauge(registry: Registry, name: string, help: string, rea
     },
   });
 }
+
+/** `gatehouse_upstream_node_healthy`, read from the pools' health sources at scrape time. */
+export function nodeHealthGauge(
+  registry: Registry,
+  sources: () => readonly NodeHealthSource[],
+): Gauge<'infrastructure' | 'node'> {
+  return new Gauge({
+    name: 'gatehouse_upstream_node_healthy',
+    help: 'Whether an upstream node receives traffic (1) or is down or ejected (0).',
+    labelNames: ['infrastructure', 'node'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources())
+        for (const state of source.nodeStates())
+          this.set({ infrastructure: source.infrastructureId, node: state.url }, state.healthy ? 1 : 0);
+    },
+  });
+}
+
+/** `gatehouse_state_stale_seconds`, read at scrape time. */
+export function staleStateGauge(
+  registry: Registry,
+  stale: () => readonly { state: string; seconds: number }[],
+): Gauge<'state'> {
+  return new Gauge({
+    name: 'gatehouse_state_stale_seconds',
+    help: 'How long store data this replica keeps in memory has been out of date because re-reading it fails, by state; 0 when current.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { state, seconds } of stale()) this.set({ state }, seconds);
+    },
+  });
+}
