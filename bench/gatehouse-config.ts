@@ -115,14 +115,20 @@ export function rs256JwksDeployments(ctx: ScenarioContext, tokenCacheEntries?: n
 export interface Listeners {
   readonly dataPort: number;
   readonly adminPort: number;
+  /** Serve the data plane over TLS (HTTP/2 by ALPN, HTTP/1.1 otherwise) from this cert folder. */
+  readonly tlsCertFolder?: string;
 }
 
-/** Fills in the listeners on 127.0.0.1 and turns file watching off; everything else is the scenario's. */
+/** Fills in the listeners on 127.0.0.1 (the data plane over TLS when told) and turns file watching off; everything else is the scenario's. */
 export function withListeners(config: ConfigObject, listeners: Listeners): ConfigObject {
   return {
     ...config,
     server: {
-      dataPlane: { host: '127.0.0.1', port: listeners.dataPort },
+      dataPlane: {
+        host: '127.0.0.1',
+        port: listeners.dataPort,
+        ...(listeners.tlsCertFolder === undefined ? {} : { tls: { certFolder: listeners.tlsCertFolder } }),
+      },
       admin: { host: '127.0.0.1', port: listeners.adminPort },
       reload: { watch: false },
       shutdown: { drainTimeoutMs: 1000 },

@@ -1,6 +1,8 @@
 /** The caveats printed under the results (and kept in the JSON). */
 import { COLD_TOKEN_COUNT } from './auth/material.js';
+import { H2_STREAMS, H2LOAD_MISSING, h2loadAvailable } from './load/h2load.js';
 import type { BenchReport } from './results.js';
+import type { Scenario } from './scenario-types.js';
 import { clockTicksPerSecond } from './measure/proc.js';
 import { FLOOR } from './scenarios.js';
 
@@ -12,11 +14,33 @@ const AUTH_NOTE =
   'table proves it (hit ratio) and that every served request was allowed by the method (preflight: 401 ' +
   'without the credential and with it altered)';
 
+function tlsNotes(scenarios: readonly Scenario[], connections: number): string[] {
+  const notes: string[] = [];
+  if (scenarios.some((s) => s.transport === 'https' || s.transport === 'h2'))
+    notes.push(
+      'TLS scenarios: the data plane serves a self-signed EC P-256 certificate made per run with openssl ' +
+        '(server.dataPlane.tls.certFolder); same 10 deployments and upstream as gatehouse-public-10, no fixed-rate run. ' +
+        'https: wrk over TLS, HTTP/1.1 keep-alive (no ALPN), TLS handshakes only at connect. ' +
+        'The floor is plain HTTP, so "x floor" includes the cost of TLS',
+    );
+  if (scenarios.some((s) => s.transport === 'h2'))
+    notes.push(
+      h2loadAvailable()
+        ? `h2: h2load (one thread) with ${Math.max(1, Math.round(connections / H2_STREAMS))} connections x ` +
+            `${H2_STREAMS} concurrent streams = ${connections} requests in flight, as wrk's ${connections} ` +
+            'connections; p50/p90/p99/max computed from its per-request log (--log-file, µs to the end of the ' +
+            'response); failures = its "failed" and "timeout" streams plus 4xx/5xx'
+        : H2LOAD_MISSING,
+    );
+  return notes;
+}
+
 export function benchNotes(
   settings: BenchReport['settings'],
   loadAverage: readonly number[],
-  authScenarios: boolean,
+  scenarios: readonly Scenario[],
 ): string[] {
+  const authScenarios = scenarios.some((s) => s.auth !== undefined);
   const upstream =
     settings.upstream === 'nginx'
       ? 'upstream: nginx, one process (no master), access log off, pinned with the load generator'
@@ -36,6 +60,7 @@ export function benchNotes(
       'overallRate gives each connection a per-second budget spent back to back (bursts, then idle). ' +
       'Node timers tick at ~1 ms, so every row carries the same ~1 ms of send jitter; it cancels out in "added p99"',
     ...(authScenarios ? [AUTH_NOTE] : []),
+    ...tlsNotes(scenarios, settings.connections),
     `2-core machine: any other busy process skews the numbers; load average at start ${loadAverage
       .map((l) => l.toFixed(2))
       .join(' ')}. Compare ratios within one run, not absolute numbers across machines`,

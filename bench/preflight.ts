@@ -7,9 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { altered } from './auth/checks.js';
 import type { PreparedLoad } from './load/prepare-load.js';
-import { httpGet } from './process/net.js';
+import { httpGet, type HttpAnswer } from './process/net.js';
 import type { AuthExpectation } from './scenario-types.js';
 import { UPSTREAM_BODY } from './upstream/nginx.js';
+
+/** One GET over the scenario's transport (plain HTTP/1.1 unless the scenario serves TLS). */
+export type Getter = (url: string, headers: Record<string, string>) => Promise<HttpAnswer>;
 
 async function firstHeaderLine(file: string | undefined): Promise<Record<string, string>> {
   if (file === undefined) return {};
@@ -25,13 +28,14 @@ async function lastPath(load: PreparedLoad): Promise<string | undefined> {
 }
 
 async function expectStatus(
+  get: Getter,
   baseUrl: string,
   path: string,
   headers: Record<string, string>,
   status: number,
   what: string,
 ): Promise<void> {
-  const answer = await httpGet(baseUrl + path, headers);
+  const answer = await get(baseUrl + path, headers);
   const upstreamOk = status !== 200 || answer.body === UPSTREAM_BODY;
   if (answer.status !== status || !upstreamOk)
     throw new Error(
@@ -41,6 +45,7 @@ async function expectStatus(
 
 /** The 401 checks of an auth scenario, on the first request of the load. */
 async function authPreflight(
+  get: Getter,
   baseUrl: string,
   path: string,
   headers: Record<string, string>,
@@ -51,19 +56,31 @@ async function authPreflight(
   if (name === undefined || credential === undefined)
     throw new Error(`preflight: the load sends no ${auth.credentialHeader} header`);
   const without = Object.fromEntries(Object.entries(headers).filter(([h]) => h !== name));
-  await expectStatus(baseUrl, path, without, 401, `without ${name}`);
-  await expectStatus(baseUrl, path, { ...without, [name]: altered(credential) }, 401, `with ${name} altered`);
+  await expectStatus(get, baseUrl, path, without, 401, `without ${name}`);
+  await expectStatus(
+    get,
+    baseUrl,
+    path,
+    { ...without, [name]: altered(credential) },
+    401,
+    `with ${name} altered`,
+  );
 }
 
 /**
  * Throws unless the first (and last) path answers 200 with the upstream's body; for an
  * auth scenario, also unless the first path answers 401 without the credential and with
- * it altered.
+ * it altered. `get` carries the requests (TLS scenarios: over TLS, HTTP/1.1 or h2).
  */
-export async function preflight(load: PreparedLoad, baseUrl: string, auth?: AuthExpectation): Promise<void> {
+export async function preflight(
+  load: PreparedLoad,
+  baseUrl: string,
+  auth?: AuthExpectation,
+  get: Getter = httpGet,
+): Promise<void> {
   const headers = { ...load.headers, ...(await firstHeaderLine(load.headersFile)) };
   const last = await lastPath(load);
   for (const path of last === undefined ? [load.path] : [load.path, last])
-    await expectStatus(baseUrl, path, headers, 200, 'with the scenario headers');
-  if (auth) await authPreflight(baseUrl, load.path, headers, auth);
+    await expectStatus(get, baseUrl, path, headers, 200, 'with the scenario headers');
+  if (auth) await authPreflight(get, baseUrl, load.path, headers, auth);
 }

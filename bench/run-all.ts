@@ -1,4 +1,5 @@
 /** Runs the scenarios in order, one proxy process at a time, and keeps going after a failure. */
+import { H2LOAD_MISSING, h2loadAvailable } from './load/h2load.js';
 import type { BenchOptions } from './options.js';
 import type { BenchReport, FixedRateSummary, ScenarioFailure, ThroughputResult } from './results.js';
 import { ProxyCache } from './proxies/proxy-cache.js';
@@ -43,6 +44,10 @@ export async function runAll(
   try {
     for (const [index, scenario] of scenarios.entries()) {
       console.log(`[${index + 1}/${scenarios.length}] ${scenario.name}: ${scenario.description}`);
+      if (scenario.transport === 'h2' && !h2loadAvailable()) {
+        console.log(`  skipped: ${H2LOAD_MISSING}`);
+        continue;
+      }
       try {
         const floor = throughput.find((r) => r.scenario === FLOOR);
         const outcome = await runScenario(scenario, env, proxies, (own) => {

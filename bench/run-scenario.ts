@@ -3,11 +3,14 @@ import { checkAuthRun } from './auth/checks.js';
 import { countersBetween, readSettledAuthCounters, type AuthCounters } from './auth/metrics.js';
 import { runFixedRate } from './load/fixed-rate.js';
 import { prepareLoad, type PreparedLoad } from './load/prepare-load.js';
-import { runWrk } from './load/wrk.js';
+import { runH2load } from './load/h2load.js';
+import { runWrk, type WrkResult, type WrkRun } from './load/wrk.js';
 import { CpuWindow } from './measure/cpu-window.js';
 import { runtimeWindow } from './measure/runtime-metrics.js';
 import type { BenchOptions } from './options.js';
-import { preflight } from './preflight.js';
+import { preflight, type Getter } from './preflight.js';
+import { httpGet } from './process/net.js';
+import { h2Get, httpsGet } from './process/tls-get.js';
 import type { ProxyCache } from './proxies/proxy-cache.js';
 import type { RunningProxy } from './proxies/start-proxy.js';
 import type { AuthCheck, FixedRateSummary, ThroughputResult } from './results.js';
@@ -66,13 +69,28 @@ function cpuWindow(m: Measurement): CpuWindow {
   });
 }
 
+/** The closed-loop load: h2load for HTTP/2, wrk otherwise (https URLs for TLS). */
+function closedLoop(m: Measurement, run: WrkRun): Promise<WrkResult> {
+  if (m.scenario.transport === 'h2') return runH2load(m.load, m.proxy.url, run, m.env.ctx.workDir);
+  return runWrk(m.load, m.proxy.url, run);
+}
+
+/** The preflight's requests go over the scenario's transport, trusting the run's certificate. */
+function preflightGetter(scenario: Scenario, caPem: string | undefined): Getter {
+  const transport = scenario.transport ?? 'http';
+  if (transport === 'http') return httpGet;
+  if (caPem === undefined) throw new Error(`${scenario.name}: a TLS scenario without a certificate`);
+  const get = transport === 'h2' ? h2Get : httpsGet;
+  return (url, headers) => get(url, headers, caPem);
+}
+
 async function measureThroughput(m: Measurement): Promise<ThroughputResult> {
   const { options } = m.env;
   const run = { cpu: options.loadCpu, connections: options.connections };
-  if (options.warmupSec > 0) await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.warmupSec });
+  if (options.warmupSec > 0) await closedLoop(m, { ...run, durationSec: options.warmupSec });
   const authCheck = await authCounters(m);
   const window = cpuWindow(m);
-  const wrk = await runWrk(m.load, m.proxy.url, { ...run, durationSec: options.durationSec });
+  const wrk = await closedLoop(m, { ...run, durationSec: options.durationSec });
   const cpu = window.end();
   return summarizeThroughput(m.scenario, wrk, cpu, {
     hasProxy: m.proxy.process !== undefined,
@@ -116,7 +134,7 @@ export async function runScenario(
   const { proxy, reused } = await proxies.acquire(scenario);
   try {
     const m: Measurement = { scenario, load, proxy, reused, env };
-    await preflight(load, proxy.url, scenario.auth);
+    await preflight(load, proxy.url, scenario.auth, preflightGetter(scenario, proxy.tlsCaPem));
     const throughput = await measureThroughput(m);
     const rate = fixedRateFor(throughput);
     return { throughput, fixedRate: rate === undefined ? undefined : await measureFixedRate(m, rate) };

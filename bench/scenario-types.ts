@@ -57,11 +57,20 @@ export interface AuthExpectation {
   readonly jwtCache?: 'warm' | 'cold';
 }
 
+/**
+ * How the load generator talks to the proxy: plain HTTP/1.1 (wrk), HTTP/1.1 over TLS
+ * (wrk), or HTTP/2 over TLS (h2load). Both TLS transports serve Gatehouse's data plane
+ * from a certificate made for the run.
+ */
+export type Transport = 'http' | 'https' | 'h2';
+
 export interface Scenario {
   /** Unique, used by `--only`. */
   readonly name: string;
   readonly description: string;
   readonly proxy: ProxyKind;
+  /** Default `http`; `https` and `h2` are Gatehouse only and have no fixed-rate run. */
+  readonly transport?: Transport;
   /** Gatehouse only: the configuration; listeners, reload and shutdown settings are filled in. */
   readonly gatehouseConfig?: (ctx: ScenarioContext) => ConfigObject;
   /** The traffic; may write files (tokens) into ctx.workDir first. */

@@ -14,6 +14,7 @@ import {
   publicDeployments,
   rs256JwksDeployments,
 } from './gatehouse-config.js';
+import { H2_STREAMS } from './load/h2load.js';
 import { benchRedis, benchRedisUrl } from './redis.js';
 import type { Scenario, TargetSpec } from './scenario-types.js';
 
@@ -103,6 +104,25 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'the same with logging.accessLog: false',
     proxy: 'gatehouse',
     gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10, accessLog: false }),
+    load: () => firstPublicRoute,
+    fixedRate: false,
+  },
+  {
+    name: 'gatehouse-public-https',
+    description:
+      'gatehouse-public-10 with the data plane on TLS (EC P-256 cert made per run): wrk, HTTP/1.1 keep-alive',
+    proxy: 'gatehouse',
+    transport: 'https',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10 }),
+    load: () => firstPublicRoute,
+    fixedRate: false,
+  },
+  {
+    name: 'gatehouse-public-h2',
+    description: `the same TLS listener over HTTP/2: h2load, connections/${H2_STREAMS} connections x ${H2_STREAMS} streams`,
+    proxy: 'gatehouse',
+    transport: 'h2',
+    gatehouseConfig: (ctx) => publicDeployments(ctx, { deployments: 10 }),
     load: () => firstPublicRoute,
     fixedRate: false,
   },

@@ -8,7 +8,8 @@ import type { Scenario, ScenarioContext } from '../scenario-types.js';
 import { startProxy, type RunningProxy } from './start-proxy.js';
 
 function proxyKey(scenario: Scenario, ctx: ScenarioContext): string {
-  return `${scenario.proxy} ${JSON.stringify(scenario.gatehouseConfig?.(ctx) ?? null)}`;
+  const tls = (scenario.transport ?? 'http') === 'http' ? 'plain' : 'tls';
+  return `${scenario.proxy} ${tls} ${JSON.stringify(scenario.gatehouseConfig?.(ctx) ?? null)}`;
 }
 
 export interface AcquiredProxy {

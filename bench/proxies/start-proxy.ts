@@ -9,6 +9,7 @@ import { benchScript, GATEHOUSE_BIN, REPO_ROOT } from '../paths.js';
 import { spawnPinned, type PinnedChild } from '../process/children.js';
 import { freePort, waitFor200 } from '../process/net.js';
 import type { Scenario, ScenarioContext } from '../scenario-types.js';
+import { benchCertificate } from '../tls/bench-certificate.js';
 
 export interface RunningProxy {
   /** Where the load generator sends traffic. */
@@ -17,6 +18,8 @@ export interface RunningProxy {
   readonly process: PinnedChild | undefined;
   /** Gatehouse's admin listener (/metrics), e.g. http://127.0.0.1:41235. */
   readonly adminUrl: string | undefined;
+  /** The TLS scenarios: the certificate the data plane serves (PEM), for the preflight to trust. */
+  readonly tlsCaPem: string | undefined;
   readonly startupMs: number;
   alive(): boolean;
   stop(): Promise<void>;
@@ -36,9 +39,12 @@ async function launch(
   scenario: Scenario,
   ctx: ScenarioContext,
   cpu: number,
-): Promise<{ child: PinnedChild; url: string; readyUrl: string; adminUrl?: string }> {
+): Promise<{ child: PinnedChild; url: string; readyUrl: string; adminUrl?: string; tlsCaPem?: string }> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const tls = (scenario.transport ?? 'http') === 'http' ? undefined : benchCertificate(ctx.workDir);
+  if (tls && scenario.proxy !== 'gatehouse')
+    throw new Error(`${scenario.name}: only Gatehouse serves TLS here`);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   switch (scenario.proxy) {
     case 'undici-passthrough':
     case 'http-proxy-passthrough': {
@@ -55,13 +61,23 @@ async function launch(
         throw new Error(`${scenario.name}: a gatehouse scenario needs gatehouseConfig`);
       const adminPort = await freePort();
       const configPath = join(ctx.workDir, `${scenario.name}.yaml`);
-      const config = withListeners(scenario.gatehouseConfig(ctx), { dataPort: port, adminPort });
+      const config = withListeners(scenario.gatehouseConfig(ctx), {
+        dataPort: port,
+        adminPort,
+        ...(tls ? { tlsCertFolder: tls.certFolder } : {}),
+      });
       await writeFile(configPath, stringify(config));
       // stdout (the JSON log, access log included) goes to /dev/null; stderr is kept for errors.
       const args = [...extraNodeArgs(), GATEHOUSE_BIN, 'start', '--config', configPath];
       const child = spawnPinned(scenario.name, cpu, process.execPath, args, { cwd: REPO_ROOT });
       const adminUrl = `http://127.0.0.1:${adminPort}`;
-      return { child, url, readyUrl: `${adminUrl}/readyz`, adminUrl };
+      return {
+        child,
+        url,
+        readyUrl: `${adminUrl}/readyz`,
+        adminUrl,
+        ...(tls ? { tlsCaPem: tls.caPem } : {}),
+      };
     }
     case 'none':
       throw new Error('no proxy to launch');
@@ -87,12 +103,13 @@ export async function startProxy(
       url: ctx.upstreamUrl,
       process: undefined,
       adminUrl: undefined,
+      tlsCaPem: undefined,
       startupMs: 0,
       alive: () => true,
       stop: () => Promise.resolve(),
     };
   const startedAt = performance.now();
-  const { child, url, readyUrl, adminUrl } = await launch(scenario, ctx, cpu);
+  const { child, url, readyUrl, adminUrl, tlsCaPem } = await launch(scenario, ctx, cpu);
   try {
     await waitFor200(readyUrl, STARTUP_TIMEOUT_MS, child.exited);
     verifyPinnedNode(child, cpu);
@@ -106,6 +123,7 @@ export async function startProxy(
     url,
     process: child,
     adminUrl,
+    tlsCaPem,
     startupMs: performance.now() - startedAt,
     alive: () => child.alive(),
     stop: () => child.stop(),

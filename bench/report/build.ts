@@ -57,11 +57,7 @@ export function buildReport(
     settings,
     ...measured,
     targets: evaluateTargets(scenarios, measured.throughput, measured.fixedRate),
-    notes: benchNotes(
-      settings,
-      facts.loadAverage,
-      scenarios.some((s) => s.auth !== undefined),
-    ),
+    notes: benchNotes(settings, facts.loadAverage, scenarios),
   };
 }
 
