@@ -57,16 +57,20 @@ export function parseH2loadSummary(stdout: string): Omit<WrkResult, 'latencyUs'>
   if (!finished?.[1] || !finished[2]) throw new Error(`h2load printed no duration:\n${stdout}`);
   const failed = count(stdout, /(\d+) failed/, 'failed count');
   const timeout = count(stdout, /(\d+) timeout/, 'timeout count');
+  const status = count(stdout, /(\d+) 4xx/, '4xx count') + count(stdout, /(\d+) 5xx/, '5xx count');
   return {
-    requests: count(stdout, /(\d+) succeeded/, 'request counts'),
+    // "succeeded" counts 2xx/3xx answers only; wrk's "requests" counts every answer.
+    requests: count(stdout, /(\d+) succeeded/, 'request counts') + status,
     durationUs: Number(finished[1]) * (UNIT_US[finished[2]] ?? 1),
     bytes: count(stdout, /traffic: [\d.]+\w*B \((\d+)\) total/, 'traffic'),
     errors: {
       connect: 0,
-      // h2load's "failed": streams that ended without a response (reset, connection lost).
-      read: Math.max(0, failed - timeout),
+      // "failed" counts answers of status >= 400 and streams that ended without one
+      // (refused, reset, connection lost, timed out; seen with nghttp2 1.52): the
+      // latter only here, so nothing counts twice.
+      read: Math.max(0, failed - status - timeout),
       write: 0,
-      status: count(stdout, /(\d+) 4xx/, '4xx count') + count(stdout, /(\d+) 5xx/, '5xx count'),
+      status,
       timeout,
     },
   };
