@@ -29,7 +29,7 @@ function tlsNotes(scenarios: readonly Scenario[], connections: number): string[]
         ? `h2: h2load (one thread) with ${Math.max(1, Math.round(connections / H2_STREAMS))} connections x ` +
             `${H2_STREAMS} concurrent streams = ${connections} requests in flight, as wrk's ${connections} ` +
             'connections; p50/p90/p99/max computed from its per-request log (--log-file, µs to the end of the ' +
-            'response); failures = its "failed" and "timeout" streams plus 4xx/5xx'
+            'response); failures = its "failed" streams (4xx/5xx answers, refused, reset, lost or timed out)'
         : H2LOAD_MISSING,
     );
   return notes;
