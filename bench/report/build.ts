@@ -43,7 +43,9 @@ export function buildReport(
     proxyCpu: options.proxyCpu,
     loadCpu: options.loadCpu,
     upstream: facts.upstream,
-    loadGenerator: 'wrk',
+    loadGenerator: scenarios.some((sc) => sc.transport === 'h2')
+      ? 'wrk (the h2 row: h2load, see the notes)'
+      : 'wrk',
   };
   return {
     startedAt: facts.startedAt,

@@ -127,7 +127,7 @@ export function printReport(report: BenchReport, resultsPath: string): void {
   const s = report.settings;
   const out: string[] = [
     '',
-    `Throughput: wrk, 1 thread, ${s.connections} connections, ${s.durationSec} s after a ${s.warmupSec} s warm-up; ` +
+    `Throughput: ${s.loadGenerator}, 1 thread, ${s.connections} connections, ${s.durationSec} s after a ${s.warmupSec} s warm-up; ` +
       `proxy on core ${s.proxyCpu}, ${s.loadGenerator} and ${s.upstream} upstream on core ${s.loadCpu}`,
     throughputTable(report),
     '',
