@@ -43,9 +43,7 @@ export function buildReport(
     proxyCpu: options.proxyCpu,
     loadCpu: options.loadCpu,
     upstream: facts.upstream,
-    loadGenerator: scenarios.some((sc) => sc.transport === 'h2')
-      ? 'wrk (the h2 row: h2load, see the notes)'
-      : 'wrk',
+    loadGenerator: scenarios.some((sc) => sc.transport === 'h2') ? 'wrk/h2load' : 'wrk',
   };
   return {
     startedAt: facts.startedAt,
