@@ -23,6 +23,7 @@ import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.
 import { defaultBasePath } from '../config/references.js';
 import type { DeploymentConfig, GatehouseConfig } from '../config/schema.js';
 import type { TimeoutsConfig } from '../config/schema-upstream.js';
+import { CONFIG_SLICE, yieldToEventLoop } from '../config/yield.js';
 
 export interface CompileContext {
   readonly clock: Clock;
@@ -38,10 +39,6 @@ export interface CompileContext {
 }
 
 let generations = 0;
-
-/** Deployments compiled between two yields to the event loop. */
-const COMPILE_SLICE = 500;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function effectiveTimeouts(base: TimeoutsConfig, override: DeploymentConfig['timeouts']): EffectiveTimeouts {
   return {
@@ -72,7 +69,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     let compiled = 0;
     for (const d of config.deployments) {
       // A large plan compiles in slices so the running plan keeps serving meanwhile.
-      if (++compiled % COMPILE_SLICE === 0) await yieldToEventLoop();
+      if (++compiled % CONFIG_SLICE === 0) await yieldToEventLoop();
       const infra = infrastructures.get(d.infrastructure);
       const version = services.get(d.service)?.versions.find((v) => v.id === d.version);
       if (!infra || !version) throw new Error(`deployment ${d.id} references missing objects`);
