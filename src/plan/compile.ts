@@ -18,7 +18,7 @@ import { compileUpstreamPath } from '../proxy/upstream-path.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import { compileDeploymentTraffic } from '../policy/deployment-traffic.js';
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
-import { Router } from '../routing/router.js';
+import { RouterBuilder } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
 import { defaultBasePath } from '../config/references.js';
 import type { DeploymentConfig, GatehouseConfig } from '../config/schema.js';
@@ -66,6 +66,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
     const deployments = new Map<string, CompiledDeployment>();
+    const routes = new RouterBuilder<CompiledDeployment>();
     let compiled = 0;
     for (const d of config.deployments) {
       // A large plan compiles in slices so the running plan keeps serving meanwhile.
@@ -86,7 +87,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       poolKeys.push(key);
       const headerPolicy = compileHeaderPolicy(d, auth, gate);
       const basePath = d.basePath ?? defaultBasePath(d.service);
-      deployments.set(d.id, {
+      const deployment: CompiledDeployment = {
         id: d.id,
         serviceId: d.service,
         versionId: d.version,
@@ -106,12 +107,12 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         headerPolicy,
         metrics: ctx.metrics.forDeployment(d.id),
         traffic: compileDeploymentTraffic(d, auth),
-      });
+      };
+      deployments.set(d.id, deployment);
+      routes.add({ host: deployment.host, basePath, value: deployment });
     }
     const adminAuthenticators = compileAdminAuthenticators(config, methods, handles, ctx);
-    const router = new Router(
-      [...deployments.values()].map((d) => ({ host: d.host, basePath: d.basePath, value: d })),
-    );
+    const router = routes.build();
     return {
       generation: ++generations,
       router,
