@@ -34,7 +34,7 @@ async function validateList(
 ): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const [index, item] of items.entries()) {
-    if (index > 0 && index % CONFIG_SLICE === 0) await yieldToEventLoop();
+    if (index > 0 && index % CONFIG_SLICE === 0) await yieldToEventLoop('validate');
     const result = schema.safeParse(item);
     if (result.success) out.push(result.data);
     else issues.push(...result.error.issues.flatMap((i) => issuesFromZod(i, [key, index])));
@@ -62,7 +62,7 @@ async function validateSliced(
   const issues = head.success ? [] : head.error.issues.flatMap((i) => issuesFromZod(i));
   const parsed: Record<string, unknown[]> = {};
   for (const [key, itemSchema, items] of lists) {
-    await yieldToEventLoop();
+    await yieldToEventLoop('validate');
     parsed[key] = await validateList(key, itemSchema, items, issues);
   }
   if (!head.success || issues.length > 0) return { ok: false, issues };
@@ -86,7 +86,7 @@ export async function parseConfigTextSliced(text: string, options: ParseOptions)
     };
   }
   if (!validation.ok) return validation;
-  await yieldToEventLoop();
+  await yieldToEventLoop('validate');
   const referenceIssues = checkReferences(validation.config);
   if (referenceIssues.length > 0) return { ok: false, issues: referenceIssues };
   return { ok: true, config: validation.config };

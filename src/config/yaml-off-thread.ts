@@ -31,14 +31,23 @@ export type YamlSlices =
     };
 
 /** The worker's module next to this one (`.ts` when running from source under tsx). */
-const WORKER_URL = new URL(
-  import.meta.url.endsWith('.ts') ? './yaml-worker.ts' : './yaml-worker.js',
-  import.meta.url,
-);
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './yaml-worker.ts' : './yaml-worker.js', import.meta.url);
+
+function startWorker(input: YamlWorkerInput): Worker {
+  // From source (the tests, under tsx), the worker loads its TypeScript through tsx's
+  // loader, which Node 20 does not carry into a worker thread by itself.
+  if (FROM_SOURCE)
+    return new Worker(
+      `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_URL.href)}, ${JSON.stringify(import.meta.url)}))`,
+      { eval: true, workerData: input },
+    );
+  return new Worker(WORKER_URL, { workerData: input });
+}
 
 function parseInWorker(input: YamlWorkerInput): Promise<YamlSlices> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: input });
+    const worker = startWorker(input);
     worker.once('message', (answer: YamlSlices) => {
       resolve(answer);
       void worker.terminate();
@@ -67,7 +76,7 @@ export async function readConfigYamlSliced(
   for (const { key, slices } of answer.lists) {
     const items: unknown[] = [];
     for (const slice of slices) {
-      await yieldToEventLoop();
+      await yieldToEventLoop('read');
       for (const item of deserialize(slice) as unknown[]) items.push(item);
     }
     value[key] = items;

@@ -70,7 +70,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     let compiled = 0;
     for (const d of config.deployments) {
       // A large plan compiles in slices so the running plan keeps serving meanwhile.
-      if (++compiled % CONFIG_SLICE === 0) await yieldToEventLoop();
+      if (++compiled % CONFIG_SLICE === 0) await yieldToEventLoop('compile');
       const infra = infrastructures.get(d.infrastructure);
       const version = services.get(d.service)?.versions.find((v) => v.id === d.version);
       if (!infra || !version) throw new Error(`deployment ${d.id} references missing objects`);
