@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import { issuesFromZod, type ConfigIssue } from './issues.js';
 import { schemaFor, type ConfigParse, type ParseOptions } from './load.js';
-import { checkReferences } from './references.js';
+import { referenceCheckSteps } from './references.js';
 import { deploymentSchema, groupSchema, serviceSchema, type GatehouseConfig } from './schema.js';
 import { infrastructureSchema } from './schema-upstream.js';
 import { readConfigYamlSliced } from './yaml-off-thread.js';
@@ -87,7 +87,10 @@ export async function parseConfigTextSliced(text: string, options: ParseOptions)
   }
   if (!validation.ok) return validation;
   await yieldToEventLoop('validate');
-  const referenceIssues = checkReferences(validation.config);
+  const references = referenceCheckSteps(validation.config);
+  let step = references.next();
+  for (; step.done !== true; step = references.next()) await yieldToEventLoop('validate');
+  const referenceIssues = step.value;
   if (referenceIssues.length > 0) return { ok: false, issues: referenceIssues };
   return { ok: true, config: validation.config };
 }

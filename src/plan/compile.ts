@@ -58,6 +58,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
   const verifierKeys: string[] = [];
   try {
     const handles = await acquireVerifiers(config, ctx.verifiers, verifierKeys);
+    await yieldToEventLoop('compile');
     const methods = ctx.methods.forPlan(
       ctx.managedApiKeys
         ? { verifiers: handles, managedApiKeys: ctx.managedApiKeys }

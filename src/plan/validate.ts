@@ -11,6 +11,7 @@ import { readConfigText, type ConfigParse, type ParseOptions } from '../config/l
 import { parseConfigTextSliced } from '../config/load-sliced.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { checkCompilable } from './compile-checks.js';
+import { yieldToEventLoop } from '../config/yield.js';
 
 /**
  * Parse plus compile checks for configuration text, in slices that give the event loop
@@ -19,6 +20,7 @@ import { checkCompilable } from './compile-checks.js';
 export async function validateConfigText(text: string, options: ParseOptions): Promise<ConfigParse> {
   const parsed = await parseConfigTextSliced(text, options);
   if (!parsed.ok) return parsed;
+  await yieldToEventLoop('validate');
   const compileIssues = await checkCompilable(parsed.config, options.baseDir);
   return compileIssues.length > 0 ? { ok: false, issues: compileIssues } : parsed;
 }
