@@ -12,7 +12,7 @@ import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { Gatehouse } from '../src/gatehouse.js';
 
@@ -69,8 +69,16 @@ const traffic = async (): Promise<void> => {
 };
 const load = traffic();
 
+// The longest garbage-collection pause during each reload: a stall no slicing can remove.
+let gcMax = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMax = Math.max(gcMax, entry.duration);
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
 for (let r = 0; r < reloads; r++) {
   write(`v${r + 2}`);
+  gcMax = 0;
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const started = performance.now();
@@ -78,9 +86,10 @@ for (let r = 0; r < reloads; r++) {
   const ms = performance.now() - started;
   histogram.disable();
   console.log(
-    `reload ${r + 1}: ${result.ok ? 'ok' : 'FAILED'} in ${ms.toFixed(0)} ms; event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`,
+    `reload ${r + 1}: ${result.ok ? 'ok' : 'FAILED'} in ${ms.toFixed(0)} ms; event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms; longest GC pause ${gcMax.toFixed(1)} ms`,
   );
 }
+gcObserver.disconnect();
 trafficOn = false;
 await load;
 console.log(`${deployments} deployments; requests served during the reloads: ${served}`);

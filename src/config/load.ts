@@ -31,7 +31,7 @@ let lastSchema: { baseDir: string; env: object; schema: ConfigSchema } | undefin
  * typical file, and reloads use the same pair every time; it reads `{env}`/`{file}`
  * references when it parses, so a cached schema still sees their current values.
  */
-function schemaFor(baseDir: string, env: Readonly<Record<string, string | undefined>>): ConfigSchema {
+export function schemaFor(baseDir: string, env: Readonly<Record<string, string | undefined>>): ConfigSchema {
   if (lastSchema?.baseDir !== baseDir || lastSchema.env !== env)
     lastSchema = { baseDir, env, schema: createConfigSchema({ baseDir, env }) };
   return lastSchema.schema;

@@ -30,6 +30,18 @@ function duplicates<T extends { id: string }>(
  * and deployments that would match the same requests. Returns every problem found.
  */
 export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
+  const steps = referenceCheckSteps(config);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
+}
+
+/** Deployments checked between two pauses of referenceCheckSteps. */
+const STEP_DEPLOYMENTS = 1000;
+
+/**
+ * checkReferences as a generator that pauses (yields) every STEP_DEPLOYMENTS deployments,
+ * so a reload can give the event loop back in between (config/load-sliced.ts).
+ */
+export function* referenceCheckSteps(config: GatehouseConfig): Generator<void, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   duplicates(config.infrastructures, 'infrastructures', issues, 'infrastructure');
   duplicates(config.services, 'services', issues, 'service');
@@ -59,7 +71,10 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
       checkProviders(version.auth, ['services', s, 'versions', v, 'auth']),
     ),
   );
-  config.deployments.forEach((d, i) => checkProviders(d.auth, ['deployments', i, 'auth']));
+  for (const [i, d] of config.deployments.entries()) {
+    if (i > 0 && i % STEP_DEPLOYMENTS === 0) yield;
+    checkProviders(d.auth, ['deployments', i, 'auth']);
+  }
   config.server.admin.providers.forEach((id, k) => {
     if (!providers.has(id))
       issues.push({
@@ -82,7 +97,8 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
   const infrastructures = new Set(config.infrastructures.map((i) => i.id));
   const services = new Map(config.services.map((s) => [s.id, s]));
   const routes = new Map<string, string>();
-  config.deployments.forEach((d, i) => {
+  for (const [i, d] of config.deployments.entries()) {
+    if (i > 0 && i % STEP_DEPLOYMENTS === 0) yield;
     const service = services.get(d.service);
     if (!service)
       issues.push({
@@ -108,6 +124,6 @@ export function checkReferences(config: GatehouseConfig): ConfigIssue[] {
         message: `deployment "${d.id}" would match the same requests as deployment "${other}" (host ${d.host ?? '*any*'}, base path ${basePath})`,
       });
     else routes.set(key, d.id);
-  });
+  }
   return issues;
 }

@@ -1,10 +1,10 @@
 /**
- * A gate's refusals, built when the gate is compiled rather than per request: the 401
- * for missing credentials and the one for a credential no method accepts (with the
- * deployment's WWW-Authenticate challenge), the 403 for missing groups and the 403
- * `insufficient_scope` naming the deployment's required scopes. Each is one frozen
- * Admission holding one frozen GatehouseError; server/respond.ts renders a frozen error's
- * head and JSON body once and reuses them.
+ * A gate's refusals, built once per gate rather than per request: the 401 for missing
+ * credentials and the one for a credential no method accepts (with the deployment's
+ * WWW-Authenticate challenge), the 403 for missing groups and the 403
+ * `insufficient_scope` naming the deployment's required scopes. Each is built on first
+ * use and kept: one frozen Admission holding one frozen GatehouseError;
+ * server/respond.ts renders a frozen error's head and JSON body once and reuses them.
  *
  * Refusals whose text depends on the request (an authenticator's description, which
  * scopes are missing) come from closed sets in practice; they are built on first use and
@@ -31,24 +31,37 @@ export interface DenialSpec {
 }
 
 export class GateDenials {
-  /** 401 missing_credentials (also: a public caller where credentials are required). */
-  readonly missingCredentials: Denied;
-  /** 401 invalid_token: a credential was presented that no listed method accepts. */
-  readonly notAccepted: Denied;
-  /** 403 forbidden: the caller is not in a required group. */
-  readonly forbiddenGroups: Denied;
   private readonly memo = new Map<string, Denied>();
+  private missing: Denied | undefined;
+  private accepted: Denied | undefined;
+  private groups: Denied | undefined;
 
-  constructor(private readonly spec: DenialSpec) {
-    const basic = { basic: spec.basic };
-    this.missingCredentials = denied(authError('missing_credentials', undefined, basic));
-    this.notAccepted = denied(
-      authError('invalid_token', 'The credential presented is not one this deployment accepts.', basic),
-    );
-    this.forbiddenGroups = denied(
+  /**
+   * The fixed refusals are built on first use, not here: a plan compiles one gate per
+   * deployment, and three Errors (each capturing a stack) per gate made a reload of
+   * 10,000 deployments spend most of its compile time building refusals never sent.
+   */
+  constructor(private readonly spec: DenialSpec) {}
+
+  /** 401 missing_credentials (also: a public caller where credentials are required). */
+  get missingCredentials(): Denied {
+    return (this.missing ??= denied(authError('missing_credentials', undefined, { basic: this.spec.basic })));
+  }
+
+  /** 401 invalid_token: a credential was presented that no listed method accepts. */
+  get notAccepted(): Denied {
+    return (this.accepted ??= denied(
+      authError('invalid_token', 'The credential presented is not one this deployment accepts.', {
+        basic: this.spec.basic,
+      }),
+    ));
+  }
+
+  /** 403 forbidden: the caller is not in a required group. */
+  get forbiddenGroups(): Denied {
+    return (this.groups ??= denied(
       new GatehouseError('forbidden', 'The caller is not in a group this deployment requires.'),
-    );
-    if (spec.scopes.length > 0) this.insufficientScope(spec.scopes);
+    ));
   }
 
   /** 403 insufficient_scope naming the missing scopes, challenge listing every required one. */

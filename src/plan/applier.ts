@@ -152,7 +152,9 @@ export class PlanApplier {
 
   private async install(fileConfig: GatehouseConfig): Promise<number> {
     const config = assemblePlanInputs(fileConfig, this.snapshot, this.deps.logger);
-    const issues = checkReferences(config);
+    // The file's own objects were checked when it was read (loadConfigFile); a second
+    // pass over 10,000 deployments is only worth it when the admin API adds objects.
+    const issues = addsObjects(this.snapshot) ? checkReferences(config) : [];
     if (issues.length > 0) throw new ConfigError('configuration + admin API objects', issues);
     const plan = await compilePlan(config, {
       clock: this.deps.clock,
@@ -171,6 +173,11 @@ export class PlanApplier {
     this.deps.metrics.configLastSuccess.set(Date.now() / 1000);
     return plan.generation;
   }
+}
+
+function addsObjects(snapshot: ControlSnapshot): boolean {
+  const { infrastructures, services, versions, deployments, groups } = snapshot;
+  return [infrastructures, services, versions, deployments, groups].some((list) => list.length > 0);
 }
 
 function warnOnListenerChange(logger: Logger, before: GatehouseConfig, after: GatehouseConfig): void {

@@ -18,11 +18,12 @@ import { compileUpstreamPath } from '../proxy/upstream-path.js';
 import { SET_BY_PROXY, type UpstreamHeaderPolicy } from '../proxy/request-headers.js';
 import { compileDeploymentTraffic } from '../policy/deployment-traffic.js';
 import { compileMethodPolicy } from '../routing/allowed-methods.js';
-import { Router } from '../routing/router.js';
+import { RouterBuilder } from '../routing/router.js';
 import type { CompiledDeployment, EffectiveTimeouts, RuntimePlan } from './plan.js';
 import { defaultBasePath } from '../config/references.js';
 import type { DeploymentConfig, GatehouseConfig } from '../config/schema.js';
 import type { TimeoutsConfig } from '../config/schema-upstream.js';
+import { CONFIG_SLICE, yieldToEventLoop } from '../config/yield.js';
 
 export interface CompileContext {
   readonly clock: Clock;
@@ -38,10 +39,6 @@ export interface CompileContext {
 }
 
 let generations = 0;
-
-/** Deployments compiled between two yields to the event loop. */
-const COMPILE_SLICE = 500;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function effectiveTimeouts(base: TimeoutsConfig, override: DeploymentConfig['timeouts']): EffectiveTimeouts {
   return {
@@ -61,6 +58,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
   const verifierKeys: string[] = [];
   try {
     const handles = await acquireVerifiers(config, ctx.verifiers, verifierKeys);
+    await yieldToEventLoop('compile');
     const methods = ctx.methods.forPlan(
       ctx.managedApiKeys
         ? { verifiers: handles, managedApiKeys: ctx.managedApiKeys }
@@ -69,10 +67,11 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
     const infrastructures = new Map(config.infrastructures.map((i) => [i.id, i]));
     const services = new Map(config.services.map((s) => [s.id, s]));
     const deployments = new Map<string, CompiledDeployment>();
+    const routes = new RouterBuilder<CompiledDeployment>();
     let compiled = 0;
     for (const d of config.deployments) {
       // A large plan compiles in slices so the running plan keeps serving meanwhile.
-      if (++compiled % COMPILE_SLICE === 0) await yieldToEventLoop();
+      if (++compiled % CONFIG_SLICE === 0) await yieldToEventLoop('compile');
       const infra = infrastructures.get(d.infrastructure);
       const version = services.get(d.service)?.versions.find((v) => v.id === d.version);
       if (!infra || !version) throw new Error(`deployment ${d.id} references missing objects`);
@@ -89,7 +88,7 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
       poolKeys.push(key);
       const headerPolicy = compileHeaderPolicy(d, auth, gate);
       const basePath = d.basePath ?? defaultBasePath(d.service);
-      deployments.set(d.id, {
+      const deployment: CompiledDeployment = {
         id: d.id,
         serviceId: d.service,
         versionId: d.version,
@@ -109,12 +108,12 @@ export async function compilePlan(config: GatehouseConfig, ctx: CompileContext):
         headerPolicy,
         metrics: ctx.metrics.forDeployment(d.id),
         traffic: compileDeploymentTraffic(d, auth),
-      });
+      };
+      deployments.set(d.id, deployment);
+      routes.add({ host: deployment.host, basePath, value: deployment });
     }
     const adminAuthenticators = compileAdminAuthenticators(config, methods, handles, ctx);
-    const router = new Router(
-      [...deployments.values()].map((d) => ({ host: d.host, basePath: d.basePath, value: d })),
-    );
+    const router = routes.build();
     return {
       generation: ++generations,
       router,

@@ -7,14 +7,20 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
-import { parseConfigText, readConfigText, type ConfigParse, type ParseOptions } from '../config/load.js';
+import { readConfigText, type ConfigParse, type ParseOptions } from '../config/load.js';
+import { parseConfigTextSliced } from '../config/load-sliced.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { checkCompilable } from './compile-checks.js';
+import { yieldToEventLoop } from '../config/yield.js';
 
-/** Parse plus compile checks for configuration text. Never throws. */
+/**
+ * Parse plus compile checks for configuration text, in slices that give the event loop
+ * back (a reload of a large file must not stall the running plan). Never throws.
+ */
 export async function validateConfigText(text: string, options: ParseOptions): Promise<ConfigParse> {
-  const parsed = parseConfigText(text, options);
+  const parsed = await parseConfigTextSliced(text, options);
   if (!parsed.ok) return parsed;
+  await yieldToEventLoop('validate');
   const compileIssues = await checkCompilable(parsed.config, options.baseDir);
   return compileIssues.length > 0 ? { ok: false, issues: compileIssues } : parsed;
 }

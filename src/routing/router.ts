@@ -13,12 +13,13 @@ export interface RouteMatch<T> {
 }
 
 interface TrieNode<T> {
-  readonly children: Map<string, TrieNode<T>>;
+  /** Absent on a leaf (most nodes): 10,000 routes need not allocate 10,000 empty maps. */
+  children: Map<string, TrieNode<T>> | undefined;
   match: RouteMatch<T> | undefined;
 }
 
 function createNode<T>(): TrieNode<T> {
-  return { children: new Map(), match: undefined };
+  return { children: undefined, match: undefined };
 }
 
 /** Base-path prefix tree by path segment: lookup cost depends on path depth only. */
@@ -29,10 +30,11 @@ class PathTrie<T> {
     let node = this.root;
     if (basePath !== '/') {
       for (const segment of basePath.slice(1).split('/')) {
-        let child = node.children.get(segment);
+        const children = (node.children ??= new Map<string, TrieNode<T>>());
+        let child = children.get(segment);
         if (!child) {
           child = createNode<T>();
-          node.children.set(segment, child);
+          children.set(segment, child);
         }
         node = child;
       }
@@ -53,12 +55,12 @@ class PathTrie<T> {
       let end = path.indexOf('/', start);
       if (end === -1) end = length;
       const segment = path.slice(start, end);
-      const child = node.children.get(segment);
+      const child = node.children?.get(segment);
       if (!child) {
         // "admin;v=1" is not the route segment "admin" here, but Servlet containers drop
         // ";v=1" and would serve the "admin" deployment's paths through this one.
         const semi = segment.indexOf(';');
-        if (semi > 0 && node.children.has(segment.slice(0, semi))) return null;
+        if (semi > 0 && node.children?.has(segment.slice(0, semi)) === true) return null;
         break;
       }
       node = child;
@@ -71,29 +73,42 @@ class PathTrie<T> {
 
 export class DuplicateRouteError extends Error {}
 
+export interface RouteTables<T> {
+  readonly exact: Map<string, PathTrie<T>>;
+  readonly wildcard: Map<string, PathTrie<T>>;
+  readonly anyHost: PathTrie<T>;
+  readonly size: number;
+}
+
 /**
- * Host, then longest base-path prefix. A request's host is tried exactly, then as a
- * one-label wildcard ("*.example.com"), then the routes without a host. Every lookup
- * is a constant number of map reads per path segment, whatever the number of routes.
+ * Builds a Router one route at a time, so a plan compiled in slices (10,000 deployments)
+ * inserts each route as it goes instead of building the whole table in one call.
  */
-export class Router<T> {
+export class RouterBuilder<T> {
   private readonly exact = new Map<string, PathTrie<T>>();
   private readonly wildcard = new Map<string, PathTrie<T>>();
   private readonly anyHost = new PathTrie<T>();
-  readonly hasHostRoutes: boolean;
-  readonly size: number;
+  private readonly seen = new Set<string>();
+  private built = false;
 
-  constructor(routes: readonly RouteDefinition<T>[]) {
-    const seen = new Set<string>();
-    for (const route of routes) {
-      const key = routeKey(route.host, route.basePath);
-      if (seen.has(key))
-        throw new DuplicateRouteError(`two routes for host ${route.host ?? '*'} ${route.basePath}`);
-      seen.add(key);
-      this.trieFor(route.host).insert(route.basePath, route.value);
-    }
-    this.hasHostRoutes = this.exact.size > 0 || this.wildcard.size > 0;
-    this.size = routes.length;
+  add(route: RouteDefinition<T>): void {
+    if (this.built) throw new Error('RouterBuilder.add after build');
+    const key = routeKey(route.host, route.basePath);
+    if (this.seen.has(key))
+      throw new DuplicateRouteError(`two routes for host ${route.host ?? '*'} ${route.basePath}`);
+    this.seen.add(key);
+    this.trieFor(route.host).insert(route.basePath, route.value);
+  }
+
+  build(): Router<T> {
+    return new Router<T>(this.tables());
+  }
+
+  /** The filled tables; the builder takes no more routes. */
+  tables(): RouteTables<T> {
+    this.built = true;
+    const { exact, wildcard, anyHost } = this;
+    return { exact, wildcard, anyHost, size: this.seen.size };
   }
 
   private trieFor(host: string | undefined): PathTrie<T> {
@@ -106,6 +121,34 @@ export class Router<T> {
       map.set(key, trie);
     }
     return trie;
+  }
+}
+
+/**
+ * Host, then longest base-path prefix. A request's host is tried exactly, then as a
+ * one-label wildcard ("*.example.com"), then the routes without a host. Every lookup
+ * is a constant number of map reads per path segment, whatever the number of routes.
+ */
+export class Router<T> {
+  private readonly exact: Map<string, PathTrie<T>>;
+  private readonly wildcard: Map<string, PathTrie<T>>;
+  private readonly anyHost: PathTrie<T>;
+  readonly hasHostRoutes: boolean;
+  readonly size: number;
+
+  /** From a list of routes, or the tables a RouterBuilder filled. */
+  constructor(routes: readonly RouteDefinition<T>[] | RouteTables<T>) {
+    let tables: RouteTables<T>;
+    if (Array.isArray(routes)) {
+      const builder = new RouterBuilder<T>();
+      for (const route of routes as readonly RouteDefinition<T>[]) builder.add(route);
+      tables = builder.tables();
+    } else tables = routes as RouteTables<T>;
+    this.exact = tables.exact;
+    this.wildcard = tables.wildcard;
+    this.anyHost = tables.anyHost;
+    this.hasHostRoutes = this.exact.size > 0 || this.wildcard.size > 0;
+    this.size = tables.size;
   }
 
   /**
