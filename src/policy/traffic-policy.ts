@@ -140,7 +140,8 @@ export class TrafficPolicy {
         }
         return undefined;
       }
-      for (const name of headers.refusedBy) this.deps.metrics.edge.rateLimited.labels(deployment.id, name).inc();
+      for (const name of headers.refusedBy)
+        this.deps.metrics.edge.rateLimited.labels(deployment.id, name).inc();
       return {
         allowed: false,
         error: new GatehouseError('rate_limited', undefined, {

@@ -168,7 +168,15 @@ export function connectRedis(options: RedisConnectionOptions, logger?: Logger): 
 
   const subscriber = (): RedisSubscriber => {
     if (sub === undefined) {
-      sub = client.duplicate();
+      // No ready check (INFO) on this connection: on a reconnection ioredis may send it
+      // while the connection is already in subscriber mode, where Redis refuses INFO
+      // ("only (P|S)SUBSCRIBE ... allowed in this context") and the subscribe fails.
+      sub =
+        client instanceof Cluster
+          ? client.duplicate(undefined, {
+              redisOptions: { ...client.options.redisOptions, enableReadyCheck: false },
+            })
+          : client.duplicate({ enableReadyCheck: false });
       logErrors(sub, logger, 'subscriber');
     }
     const conn = sub;
