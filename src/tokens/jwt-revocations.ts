@@ -13,82 +13,45 @@ import type { RevocationList } from '../auth/revocation.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
-import { ResyncLoop } from '../store/resync.js';
 import { MAX_TTL_MS } from '../store/validate.js';
-import type { Store, Unsubscribe } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import { RevocationFeed, revocationMessage } from './revocation-feed.js';
 
 export const REVOKED_JTIS = 'revoked-jtis';
 export const JWT_REVOCATIONS_CHANNEL = 'jwt-revocations';
 /** The largest `clockToleranceSec` any JWT verifier may be configured with (schema-auth.ts). */
 export const MAX_CLOCK_TOLERANCE_MS = 600_000;
 
-interface Message {
-  readonly jti: string;
-  readonly until: number;
-}
-
-function parseMessage(text: string): Message | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<Message>;
-    return typeof value.jti === 'string' && typeof value.until === 'number'
-      ? { jti: value.jti, until: value.until }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export type JtiRevocationOutcome =
   | { readonly ok: true; readonly until: number }
   | { readonly ok: false; readonly problem: 'expired' | 'too_far' };
 
 export class JwtRevocations {
-  private unsubscribe: Unsubscribe | undefined;
-  private readonly resync: ResyncLoop<void>;
+  private readonly feed: RevocationFeed;
 
   constructor(
     private readonly store: Store,
     private readonly revocations: RevocationList,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    logger: Logger,
     metrics?: GatehouseMetrics,
   ) {
-    this.resync = new ResyncLoop({
-      name: 'revoked_jtis',
-      read: () => this.loadAll(),
+    this.feed = new RevocationFeed({
+      store,
+      collection: REVOKED_JTIS,
+      channel: JWT_REVOCATIONS_CHANNEL,
+      idField: 'jti',
+      state: 'revoked_jtis',
+      apply: (jti, until) => revocations.revokeCredential(jti, until),
       clock,
       logger,
-      metrics,
+      ...(metrics ? { metrics } : {}),
     });
   }
 
-  /** Subscribes, then loads the stored revocations (subscribing first misses nothing). */
-  async start(): Promise<void> {
-    const reload = (): void => void this.resync.request();
-    this.unsubscribe = await this.store.subscribe(
-      JWT_REVOCATIONS_CHANNEL,
-      (text) => {
-        const message = parseMessage(text);
-        if (message) this.revocations.revokeCredential(message.jti, message.until);
-        else this.logger.warn('ignoring a malformed JWT revocation notification');
-      },
-      { onResync: reload },
-    );
-    await this.resync.first();
-  }
-
-  /** Every stored revocation into the list (revocations only add: nothing to remove). */
-  private async loadAll(): Promise<void> {
-    let after: string | undefined;
-    do {
-      const page = await this.store.list(REVOKED_JTIS, {
-        limit: 1000,
-        ...(after === undefined ? {} : { after }),
-      });
-      for (const doc of page.items)
-        if (doc.expiresAt !== undefined) this.revocations.revokeCredential(doc.id, doc.expiresAt);
-      after = page.next;
-    } while (after !== undefined);
+  /** Subscribes, then loads the stored revocations. */
+  start(): Promise<void> {
+    return this.feed.start();
   }
 
   /**
@@ -104,15 +67,14 @@ export class JwtRevocations {
     if (existing?.expiresAt === undefined || existing.expiresAt < until)
       await this.store.transact(
         [{ op: 'put', collection: REVOKED_JTIS, id: jti, value: { revokedAt: now }, ttlMs: until - now }],
-        { notify: [{ channel: JWT_REVOCATIONS_CHANNEL, message: JSON.stringify({ jti, until }) }] },
+        { notify: [{ channel: JWT_REVOCATIONS_CHANNEL, message: revocationMessage('jti', jti, until) }] },
       );
     const kept = Math.max(until, existing?.expiresAt ?? 0);
     this.revocations.revokeCredential(jti, kept);
     return { ok: true, until: kept };
   }
 
-  async close(): Promise<void> {
-    this.resync.close();
-    await this.unsubscribe?.();
+  close(): Promise<void> {
+    return this.feed.close();
   }
 }

@@ -11,77 +11,40 @@ import type { RevocationList } from '../auth/revocation.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
-import { ResyncLoop } from '../store/resync.js';
-import type { Notification, Store, Unsubscribe, WriteOp } from '../store/types.js';
+import type { Notification, Store, WriteOp } from '../store/types.js';
+import { RevocationFeed, revocationMessage } from './revocation-feed.js';
 
 export const REVOKED_SESSIONS = 'revoked-sessions';
 export const REVOCATIONS_CHANNEL = 'revocations';
 
-interface Message {
-  readonly sid: string;
-  readonly until: number;
-}
-
-function parseMessage(text: string): Message | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<Message>;
-    return typeof value.sid === 'string' && typeof value.until === 'number'
-      ? { sid: value.sid, until: value.until }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export class SessionRevocations {
-  private unsubscribe: Unsubscribe | undefined;
-  private readonly resync: ResyncLoop<void>;
+  private readonly feed: RevocationFeed;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly revocations: RevocationList,
     private readonly clock: Clock,
     /** How long a revocation must be remembered: the longest a JWT of the session can still be valid. */
     private readonly rememberMs: () => number,
-    private readonly logger: Logger,
+    logger: Logger,
     metrics?: GatehouseMetrics,
   ) {
-    this.resync = new ResyncLoop({
-      name: 'revoked_sessions',
-      read: () => this.loadAll(),
+    this.feed = new RevocationFeed({
+      store,
+      collection: REVOKED_SESSIONS,
+      channel: REVOCATIONS_CHANNEL,
+      idField: 'sid',
+      state: 'revoked_sessions',
+      apply: (sid, until) => revocations.revokeSession(sid, until),
       clock,
       logger,
-      metrics,
+      ...(metrics ? { metrics } : {}),
     });
   }
 
-  /** Subscribes, then loads the stored revocations (subscribing first misses nothing). */
-  async start(): Promise<void> {
-    const reload = (): void => void this.resync.request();
-    this.unsubscribe = await this.store.subscribe(
-      REVOCATIONS_CHANNEL,
-      (text) => {
-        const message = parseMessage(text);
-        if (message) this.revocations.revokeSession(message.sid, message.until);
-        else this.logger.warn('ignoring a malformed session revocation notification');
-      },
-      { onResync: reload },
-    );
-    await this.resync.first();
-  }
-
-  /** Every stored revocation into the list (revocations only add: nothing to remove). */
-  private async loadAll(): Promise<void> {
-    let after: string | undefined;
-    do {
-      const page = await this.store.list(REVOKED_SESSIONS, {
-        limit: 1000,
-        ...(after === undefined ? {} : { after }),
-      });
-      for (const doc of page.items)
-        if (doc.expiresAt !== undefined) this.revocations.revokeSession(doc.id, doc.expiresAt);
-      after = page.next;
-    } while (after !== undefined);
+  /** Subscribes, then loads the stored revocations. */
+  start(): Promise<void> {
+    return this.feed.start();
   }
 
   /** The writes and the notification that revoke a session; commit them with the change that causes it. */
@@ -96,7 +59,7 @@ export class SessionRevocations {
         value: { revokedAt: this.clock.now() },
         ttlMs,
       },
-      notification: { channel: REVOCATIONS_CHANNEL, message: JSON.stringify({ sid: sessionId, until }) },
+      notification: { channel: REVOCATIONS_CHANNEL, message: revocationMessage('sid', sessionId, until) },
     };
   }
 
@@ -105,8 +68,7 @@ export class SessionRevocations {
     this.revocations.revokeSession(sessionId, this.clock.now() + this.rememberMs());
   }
 
-  async close(): Promise<void> {
-    this.resync.close();
-    await this.unsubscribe?.();
+  close(): Promise<void> {
+    return this.feed.close();
   }
 }
