@@ -30,6 +30,14 @@ export type JwtDecodeResult =
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * Where segments are decoded: one buffer for the process instead of a new Buffer per
+ * segment (that allocation was half the cost of decoding a payload). Decoding is
+ * synchronous and the bytes are turned into a string before anyone else runs, so one
+ * buffer is enough. A token is at most MAX_TOKEN_BYTES characters, hence at most 3/4 of
+ * that in bytes.
+ */
+const scratch = Buffer.allocUnsafe(Math.ceil((MAX_TOKEN_BYTES * 3) / 4));
 
 /** The 6-bit value of a base64url character (the caller has checked the alphabet). */
 function sextet(code: number): number {
@@ -56,7 +64,8 @@ function isJsonObject(value: unknown): value is JsonObject {
 function decodeJsonSegment(segment: string): JsonObject | undefined {
   if (segment.length === 0 || !isCanonicalBase64url(segment)) return undefined;
   try {
-    const value: unknown = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
+    const length = scratch.write(segment, 0, 'base64url');
+    const value: unknown = JSON.parse(utf8.decode(scratch.subarray(0, length)));
     return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;

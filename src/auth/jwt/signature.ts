@@ -8,17 +8,34 @@
  */
 import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from './algorithms.js';
+import { MAX_TOKEN_BYTES } from './peek.js';
 
 const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
 /** ECDSA signature lengths (r||s) per algorithm, RFC 7518 3.4. */
 const ECDSA_SIGNATURE_BYTES: Partial<Record<JwsAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
 
 /**
+ * One buffer each for the signature and the signing input, reused by every verification
+ * instead of two new Buffers per token: a verification is synchronous from decoding to
+ * verdict, so nothing else uses them meanwhile. Views into them never outlive the call
+ * (verifier.ts `finish`). Sized for the longest token decodeJwt lets through.
+ */
+const signatureScratch = Buffer.allocUnsafe(Math.ceil((MAX_TOKEN_BYTES * 3) / 4));
+const inputScratch = Buffer.allocUnsafe(MAX_TOKEN_BYTES);
+
+/** The decoded signature segment (after the last dot): a view valid until the next call. */
+export function signatureOf(token: string, dot: number): Buffer {
+  return signatureScratch.subarray(0, signatureScratch.write(token.slice(dot + 1), 0, 'base64url'));
+}
+
+/**
  * The signing input (`header.payload`, ASCII) as the verify call wants it: HMAC takes the
- * string (hashed natively, no copy in JS); the asymmetric verifies take bytes.
+ * string (hashed natively, no copy in JS); the asymmetric verifies take bytes, a view
+ * valid until the next call.
  */
 export function signingInputOf(alg: JwsAlgorithm, token: string, dot: number): string | Buffer {
-  return alg.startsWith('HS') ? token.slice(0, dot) : Buffer.from(token.slice(0, dot), 'latin1');
+  if (alg.startsWith('HS')) return token.slice(0, dot);
+  return inputScratch.subarray(0, inputScratch.write(token, 0, dot, 'latin1'));
 }
 
 export function verifySignature(

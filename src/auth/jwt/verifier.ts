@@ -14,7 +14,7 @@ import type { LiveKey } from './key-life.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 import { decodeJwt, type DecodedJwt } from './peek.js';
 import { reject } from './rejections.js';
-import { signingInputOf, verifySignature } from './signature.js';
+import { signatureOf, signingInputOf, verifySignature } from './signature.js';
 import { StaticKeySource } from './static-keys.js';
 import type { JwtVerification, JwtVerifier, JwtVerifierDeps } from './types.js';
 import { normalizeTyp, validateClaims, type ClaimRules } from './validate-claims.js';
@@ -146,7 +146,7 @@ class ProviderJwtVerifier implements JwtVerifier {
         break;
     }
     const dot = token.lastIndexOf('.');
-    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    const signature = signatureOf(token, dot);
     const signingInput = signingInputOf(alg, token, dot);
     let verifiedBy: LiveKey | undefined;
     for (const k of lookup.keys)
