@@ -176,7 +176,8 @@ export function printReport(report: BenchReport, resultsPath: string): void {
   ];
   if (report.fixedRate.length > 0)
     out.push(
-      `Latency at a fixed rate of half the ${FLOOR} peak (open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
+      `Latency at a fixed rate of half the ${FLOOR} peak${s.rounds > 1 ? ' of round 1, the same rate in every round' : ''} ` +
+        `(open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
       ...roundsLine(report),
       fixedRateTable(report),
       '',
