@@ -5,7 +5,7 @@
  * of per-round ratios (not the ratio of medians) and shows the round it came from.
  *
  * - Median: for an even count, the LOWER of the two middle values (so it is a measured
- *   round, never an average); ties go to the earliest round.
+ *   round, never an average); equal values keep round order.
  * - Throughput: each row's fields are those of one round, the representative: the round
  *   with the median CPU ratio (the floor: its median CPU µs/req; no CPU figure: the median
  *   req/s ratio). A round with failed requests or a failed auth check represents the row
@@ -34,7 +34,7 @@ export interface CombinedRounds {
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
-/** Index of the median value: the lower middle one for an even count; ties to the earliest index. */
+/** Index of the median value: the lower middle one for an even count; equal values sort in index order. */
 export function medianIndex(values: readonly number[]): number {
   if (values.length === 0) throw new Error('no values to take the median of');
   const order = values.map((_, i) => i).sort((a, b) => (values[a] ?? 0) - (values[b] ?? 0) || a - b);
