@@ -35,6 +35,19 @@ function tlsNotes(scenarios: readonly Scenario[], connections: number): string[]
   return notes;
 }
 
+function roundsNote(rounds: number): string {
+  return (
+    `${rounds} interleaved rounds (the floor, then each scenario, ${rounds} times over; each round starts ` +
+    'its proxies afresh). "x floor", "added p99/p99.9" and the targets use the median over rounds of each ' +
+    "round's ratio (difference) to the floor measured in the same round, not the ratio of medians; for an even " +
+    'count the lower middle value. Each row\'s other fields are those of one round ("rep."): the one with the ' +
+    'median CPU ratio (the floor: median CPU µs/req; fixed rate: median p99), or a round with failed requests ' +
+    'or a failed auth check, which then makes the row invalid. A scenario that failed in any round is reported ' +
+    "as failed and has no row. The fixed rate was decided once, from round 1's floor, so every round measured " +
+    'at the same rate. Per-round figures: bench/results/latest.json, "byRound"'
+  );
+}
+
 export function benchNotes(
   settings: BenchReport['settings'],
   loadAverage: readonly number[],
@@ -47,6 +60,7 @@ export function benchNotes(
       : 'upstream: the FALLBACK Node server (nginx not found at /usr/sbin/nginx, or --node-upstream): ' +
         'it takes more of the load core than nginx, so the direct row and the floor are lower';
   return [
+    ...(settings.rounds > 1 ? [roundsNote(settings.rounds)] : []),
     upstream,
     'Gatehouse runs as `node bin/gatehouse.js start` with production logging (level info, access log on; ' +
       'stdout to /dev/null) unless the scenario says nolog; default Prometheus process metrics on',

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
+  /** Interleaved rounds of the whole scenario list; the report shows medians over them. */
+  readonly rounds: number;
   readonly durationSec: number;
   readonly warmupSec: number;
   readonly connections: number;
@@ -27,6 +29,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --warmup <s>        discarded warm-up run before each measurement (default 2)
   --connections <n>   wrk connections (default 50, one wrk thread)
   --only <a,b,...>    run only these scenarios (the undici floor is added for ratios)
+  --rounds <n>        run the whole list n times, round after round (floor, A, B, floor, A, B, ...);
+                      the report shows medians of per-round ratios to the floor (default 1)
   --quick             smoke test: 2 s runs, 1 s warm-up, 1 s fixed-rate runs
   --no-fixed-rate     skip the fixed-rate latency runs
   --fixed-rate-duration <s>  measured seconds of each fixed-rate run (default: --duration)
@@ -56,6 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       only: { type: 'string' },
+      rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-fixed-rate': { type: 'boolean', default: false },
       'fixed-rate-duration': { type: 'string' },
@@ -73,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const loadCpu = positiveInteger('load-cpu', values['load-cpu'], 1, 0);
   if (proxyCpu === loadCpu) throw new Error('--proxy-cpu and --load-cpu must be different cores');
   return {
+    rounds: positiveInteger('rounds', values.rounds, 1),
     durationSec,
     warmupSec: positiveInteger('warmup', values.warmup, quick ? 1 : 2, 0),
     connections: positiveInteger('connections', values.connections, 50),

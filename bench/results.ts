@@ -16,7 +16,8 @@ export interface AuthCheck {
   readonly problems: string[];
 }
 
-export interface ThroughputResult {
+/** One closed-loop (wrk/h2load) measurement of one scenario in one round. */
+export interface ThroughputRun {
   readonly scenario: string;
   readonly description: string;
   readonly proxy: ProxyKind;
@@ -51,15 +52,41 @@ export interface ThroughputResult {
   readonly startupMs: number;
   /** The previous scenario ran the same proxy and configuration, so its process was kept. */
   readonly reusedProcess: boolean;
-  /** req/s divided by the floor's (undici passthrough) req/s. */
-  ratioVsFloor: number | null;
   /** Auth scenarios only. */
   readonly authCheck: AuthCheck | null;
   /** Reasons to distrust this row (errors, proxy not saturated, noisy core). */
   readonly warnings: string[];
 }
 
-export interface FixedRateSummary {
+/**
+ * A throughput row of the report: the fields of ThroughputRun are those of one round, the
+ * representative (see bench/rounds.ts); the ratios are medians of per-round ratios.
+ */
+export interface ThroughputResult extends ThroughputRun {
+  /** Median over rounds of req/s ÷ the same round's floor (undici passthrough) req/s. */
+  readonly ratioVsFloor: number | null;
+  /** Median over rounds of CPU µs/req ÷ the same round's floor CPU µs/req. */
+  readonly cpuRatioVsFloor: number | null;
+  readonly byRound: ThroughputRounds;
+}
+
+/** Per-round figures of a throughput row, in round order (index 0 = round 1). */
+export interface ThroughputRounds {
+  /** The round whose fields the row shows (1-based). */
+  readonly representativeRound: number;
+  readonly reqPerSec: number[];
+  /** null without a proxy (the direct row). */
+  readonly cpuMicros: number[] | null;
+  /** null without the floor or without a CPU figure. */
+  readonly cpuRatio: number[] | null;
+  /** null without the floor. */
+  readonly reqPerSecRatio: number[] | null;
+  /** Each round's own warnings (the row's `warnings` are the representative round's). */
+  readonly warnings: string[][];
+}
+
+/** One open-loop measurement of one scenario in one round. */
+export interface FixedRateRun {
   readonly scenario: string;
   readonly rate: number;
   readonly achievedRate: number;
@@ -70,8 +97,6 @@ export interface FixedRateSummary {
     readonly p999: number;
     readonly max: number;
   };
-  /** p99 minus the floor's p99 at the same rate. */
-  addedP99Ms: number | null;
   readonly errors: number;
   /** Proxy CPU per request at this rate (warm-up included in both time and count). */
   readonly proxyCpuMicrosPerRequest: number | null;
@@ -86,8 +111,41 @@ export interface FixedRateSummary {
   readonly warnings: string[];
 }
 
+/**
+ * A fixed-rate row of the report: the fields of FixedRateRun are those of the round with
+ * the median p99; the added latencies are medians of per-round differences.
+ */
+export interface FixedRateSummary extends FixedRateRun {
+  /** Median over rounds of p99 minus the same round's floor p99 at the same rate. */
+  readonly addedP99Ms: number | null;
+  /** The same for p99.9. */
+  readonly addedP999Ms: number | null;
+  readonly byRound: FixedRateRounds;
+}
+
+/**
+ * Per-round figures of a fixed-rate row, in round order; null for a round in which this
+ * scenario (or, for the added figures, the floor) made no fixed-rate run.
+ */
+export interface FixedRateRounds {
+  readonly representativeRound: number;
+  readonly p99Ms: (number | null)[];
+  readonly addedP99Ms: (number | null)[];
+  readonly addedP999Ms: (number | null)[];
+  readonly warnings: string[][];
+}
+
+/** What one round (every selected scenario once) measured. */
+export interface RoundResult {
+  readonly throughput: ThroughputRun[];
+  readonly fixedRate: FixedRateRun[];
+  readonly failures: ScenarioFailure[];
+}
+
 export interface ScenarioFailure {
   readonly scenario: string;
+  /** 1-based round the scenario failed in. */
+  readonly round: number;
   readonly error: string;
 }
 
@@ -112,6 +170,8 @@ export interface BenchReport {
     readonly loadAverageAtStart: readonly number[];
   };
   readonly settings: {
+    /** Interleaved rounds (floor, A, B, …, floor, A, B, …); the rows are medians over them. */
+    readonly rounds: number;
     readonly durationSec: number;
     readonly warmupSec: number;
     readonly connections: number;

@@ -13,17 +13,17 @@ import { httpGet } from './process/net.js';
 import { h2Get, httpsGet } from './process/tls-get.js';
 import type { ProxyCache } from './proxies/proxy-cache.js';
 import type { RunningProxy } from './proxies/start-proxy.js';
-import type { AuthCheck, FixedRateSummary, ThroughputResult } from './results.js';
+import type { AuthCheck, FixedRateRun, ThroughputRun } from './results.js';
 import type { Scenario, ScenarioContext } from './scenario-types.js';
 import { summarizeFixedRate, summarizeThroughput } from './summarize.js';
 
 export interface ScenarioOutcome {
-  readonly throughput: ThroughputResult;
-  readonly fixedRate: FixedRateSummary | undefined;
+  readonly throughput: ThroughputRun;
+  readonly fixedRate: FixedRateRun | undefined;
 }
 
 /** The fixed rate to measure at, given this scenario's throughput result; undefined for none. */
-export type FixedRateChoice = (throughput: ThroughputResult) => number | undefined;
+export type FixedRateChoice = (throughput: ThroughputRun) => number | undefined;
 
 export interface ScenarioEnvironment {
   readonly ctx: ScenarioContext;
@@ -84,7 +84,7 @@ function preflightGetter(scenario: Scenario, caPem: string | undefined): Getter 
   return (url, headers) => get(url, headers, caPem);
 }
 
-async function measureThroughput(m: Measurement): Promise<ThroughputResult> {
+async function measureThroughput(m: Measurement): Promise<ThroughputRun> {
   const { options } = m.env;
   const run = { cpu: options.loadCpu, connections: options.connections };
   if (options.warmupSec > 0) await closedLoop(m, { ...run, durationSec: options.warmupSec });
@@ -100,7 +100,7 @@ async function measureThroughput(m: Measurement): Promise<ThroughputResult> {
   });
 }
 
-async function measureFixedRate(m: Measurement, rate: number): Promise<FixedRateSummary> {
+async function measureFixedRate(m: Measurement, rate: number): Promise<FixedRateRun> {
   const { options, ctx } = m.env;
   const run = {
     cpu: options.loadCpu,

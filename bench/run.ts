@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what Gatehouse costs compared with the floor for a Node proxy.
  * One upstream for the whole run; each scenario's proxy is started, warmed up,
- * measured and stopped in turn. See bench/README.md.
+ * measured and stopped in turn (--rounds N: the whole list N times). See bench/README.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { killAllNow } from './process/children.js';
 import { buildReport, isBroken, writeReport } from './report/build.js';
 import { printReport } from './report/print.js';
-import { runAll, selectScenarios } from './run-all.js';
+import { runRounds, selectScenarios } from './run-all.js';
 import { SCENARIOS } from './scenarios.js';
 import { missingTools } from './tools.js';
 import { startUpstream } from './upstream/start-upstream.js';
@@ -23,12 +23,16 @@ async function main(options: BenchOptions, workDir: string): Promise<number> {
   const upstream = await startUpstream(workDir, options.loadCpu, options.nodeUpstream);
   try {
     const auth = await prepareAuthMaterial(upstream.jwksFile, upstream.jwksUrl);
-    const measured = await runAll(scenarios, options, upstream, { upstreamUrl: upstream.url, workDir, auth });
+    const rounds = await runRounds(scenarios, options, upstream, {
+      upstreamUrl: upstream.url,
+      workDir,
+      auth,
+    });
     const report = buildReport(
       scenarios,
       options,
       { startedAt, loadAverage, upstream: upstream.kind },
-      measured,
+      rounds,
     );
     printReport(report, await writeReport(report));
     return isBroken(report) ? 1 : 0;

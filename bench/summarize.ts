@@ -3,7 +3,7 @@ import type { RuntimeStats } from './measure/runtime-metrics.js';
 import type { FixedRateResult } from './load/fixed-rate-protocol.js';
 import { wrkErrorCount, type WrkResult } from './load/wrk.js';
 import type { CpuWindowResult } from './measure/cpu-window.js';
-import type { AuthCheck, FixedRateSummary, ThroughputResult } from './results.js';
+import type { AuthCheck, FixedRateRun, ThroughputRun } from './results.js';
 import type { Scenario } from './scenario-types.js';
 
 /** Other processes may use this much of a core before a row is flagged as noisy. */
@@ -36,7 +36,7 @@ export function summarizeThroughput(
     readonly reusedProcess: boolean;
     readonly authCheck: AuthCheck | null;
   },
-): ThroughputResult {
+): ThroughputRun {
   const { hasProxy } = proxy;
   const durationSec = wrk.durationUs / 1e6;
   const errors = wrkErrorCount(wrk);
@@ -70,7 +70,6 @@ export function summarizeThroughput(
     loadCoreBusy: round(cpu.loadCoreBusy, 3),
     startupMs: Math.round(proxy.startupMs),
     reusedProcess: proxy.reusedProcess,
-    ratioVsFloor: null,
     authCheck: proxy.authCheck,
     warnings,
   };
@@ -83,7 +82,7 @@ export function summarizeFixedRate(
   cpu: CpuWindowResult,
   authCheck: AuthCheck | null,
   runtime: RuntimeStats | null,
-): FixedRateSummary {
+): FixedRateRun {
   const errors = result.non2xx + result.failed;
   const proxyShare = cpu.proxyCpuMicros / cpu.wallMicros;
   const loadShare = (result.clientCpuMicros + cpu.upstreamCpuMicros) / cpu.wallMicros;
@@ -101,7 +100,6 @@ export function summarizeFixedRate(
     rate,
     achievedRate: result.achievedRate,
     latencyMs: result.latencyMs,
-    addedP99Ms: null,
     errors,
     proxyCpuMicrosPerRequest: result.sentTotal > 0 ? round(cpu.proxyCpuMicros / result.sentTotal, 1) : null,
     sendLagP99Ms: result.sendLagMs.p99,

@@ -1,6 +1,10 @@
-/** Evaluates the scenarios' targets against the measured results. */
+/**
+ * Evaluates the scenarios' targets against the measured results: ratios to the floor (and
+ * added latency) are the rows' medians of per-round figures (bench/rounds.ts).
+ */
 import type { FixedRateSummary, TargetResult, ThroughputResult } from './results.js';
 import type { Scenario, TargetSpec } from './scenario-types.js';
+import { medianOfRatios } from './rounds.js';
 import { FLOOR } from './scenarios.js';
 
 interface Measured {
@@ -40,10 +44,10 @@ function verdict<A extends Row, B extends Row>(
   return { scenario, label, status: pass ? 'PASS' : 'FAIL', detail, trusted };
 }
 
-function cpuRatio(a: ThroughputResult, b: ThroughputResult): number | null {
-  const own = a.proxyCpuMicrosPerRequest;
-  const floor = b.proxyCpuMicrosPerRequest;
-  return own === null || floor === null || floor === 0 ? null : own / floor;
+/** `median of 0.97/1.04/1.12 by round; ` (round order) with more than one round, else nothing. */
+function byRound(values: readonly (number | null)[] | null, digits: number): string {
+  if (!values || values.length < 2) return '';
+  return `median of ${values.map((v) => (v === null ? '-' : v.toFixed(digits))).join('/')} by round; `;
 }
 
 /** Fixed-rate p99 (or p99.9) minus the floor's at the same rate. */
@@ -68,8 +72,12 @@ function addedLatency(
       trusted: own.warnings.length === 0 && floorFixed.warnings.length === 0,
     };
   return verdict(scenario, label, m.fixedRate.get(scenario), floorFixed, (a, b) => {
-    const added = a.latencyMs[quantile] - b.latencyMs[quantile];
-    let detail = `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (${name} ${a.latencyMs[quantile]} vs ${b.latencyMs[quantile]} ms at ${a.rate} req/s)`;
+    const added = quantile === 'p99' ? a.addedP99Ms : a.addedP999Ms;
+    if (added === null) return { pass: false, detail: 'no round with a fixed-rate run of both' };
+    const rounds = byRound(quantile === 'p99' ? a.byRound.addedP99Ms : a.byRound.addedP999Ms, 3);
+    let detail =
+      `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (${rounds}${name} ${a.latencyMs[quantile]} vs ` +
+      `${b.latencyMs[quantile]} ms at ${a.rate} req/s)`;
     const load = own ? a.rate / own.reqPerSec : 0;
     if (load > 0.8) detail += `; that rate is ${(load * 100).toFixed(0)}% of this scenario's own peak`;
     return { pass: added < maxMs, detail };
@@ -86,21 +94,24 @@ function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult
         own,
         m.throughput.get(FLOOR),
         (a, b) => {
-          const ratio = a.reqPerSec / b.reqPerSec;
+          const ratio = a.ratioVsFloor;
           return {
-            pass: ratio >= spec.min,
-            detail: `${ratio.toFixed(2)}x (${a.reqPerSec} vs ${b.reqPerSec} req/s)`,
+            pass: ratio !== null && ratio >= spec.min,
+            detail: `${ratio?.toFixed(2) ?? '-'}x (${byRound(a.byRound.reqPerSecRatio, 2)}${a.reqPerSec} vs ${b.reqPerSec} req/s)`,
           };
         },
       );
     case 'flat-vs': {
       const label = `${scenario}: req/s within ${(spec.tolerance * 100).toFixed(0)}% of ${spec.of}`;
       return verdict(scenario, label, own, m.throughput.get(spec.of), (a, b) => {
-        const ratio = a.reqPerSec / b.reqPerSec;
+        // Per round, against the other scenario measured in the same round.
+        const ratio = medianOfRatios(a.byRound.reqPerSec, b.byRound.reqPerSec);
         const cpu = `CPU ${a.proxyCpuMicrosPerRequest ?? '-'} vs ${b.proxyCpuMicrosPerRequest ?? '-'} µs/req`;
+        const rounds =
+          a.byRound.reqPerSec.length > 1 ? `median of ${a.byRound.reqPerSec.length} rounds; ` : '';
         return {
-          pass: ratio >= 1 - spec.tolerance,
-          detail: `${ratio.toFixed(2)}x (${a.reqPerSec} vs ${b.reqPerSec} req/s; ${cpu})`,
+          pass: ratio !== null && ratio >= 1 - spec.tolerance,
+          detail: `${ratio?.toFixed(2) ?? '-'}x (${rounds}${a.reqPerSec} vs ${b.reqPerSec} req/s; ${cpu})`,
         };
       });
     }
@@ -111,10 +122,10 @@ function evaluate(scenario: string, spec: TargetSpec, m: Measured): TargetResult
         own,
         m.throughput.get(FLOOR),
         (a, b) => {
-          const ratio = cpuRatio(a, b);
+          const ratio = a.cpuRatioVsFloor;
           return {
             pass: ratio !== null && ratio <= spec.max,
-            detail: `${ratio?.toFixed(2) ?? '-'}x (${a.proxyCpuMicrosPerRequest ?? '-'} vs ${b.proxyCpuMicrosPerRequest ?? '-'} µs/req)`,
+            detail: `${ratio?.toFixed(2) ?? '-'}x (${byRound(a.byRound.cpuRatio, 2)}${a.proxyCpuMicrosPerRequest ?? '-'} vs ${b.proxyCpuMicrosPerRequest ?? '-'} µs/req)`,
           };
         },
       );

@@ -1,4 +1,4 @@
-/** Assembles the report (ratios, targets, notes) and writes bench/results/latest.json. */
+/** Assembles the report (rounds combined into medians, targets, notes) and writes bench/results/latest.json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
@@ -6,21 +6,10 @@ import { format, resolveConfig } from 'prettier';
 import { benchNotes } from '../notes.js';
 import type { BenchOptions } from '../options.js';
 import { REPO_ROOT } from '../paths.js';
-import type { BenchReport, FixedRateSummary, ThroughputResult } from '../results.js';
+import type { BenchReport, RoundResult } from '../results.js';
+import { combineRounds } from '../rounds.js';
 import type { Scenario } from '../scenario-types.js';
-import { FLOOR } from '../scenarios.js';
 import { evaluateTargets } from '../targets.js';
-
-function addComparisons(throughput: ThroughputResult[], fixedRate: FixedRateSummary[]): void {
-  const floor = throughput.find((r) => r.scenario === FLOOR);
-  for (const row of throughput)
-    row.ratioVsFloor = floor ? Math.round((row.reqPerSec / floor.reqPerSec) * 1000) / 1000 : null;
-  const floorFixed = fixedRate.find((r) => r.scenario === FLOOR);
-  for (const row of fixedRate)
-    row.addedP99Ms = floorFixed
-      ? Math.round((row.latencyMs.p99 - floorFixed.latencyMs.p99) * 1000) / 1000
-      : null;
-}
 
 export interface RunFacts {
   readonly startedAt: string;
@@ -32,10 +21,11 @@ export function buildReport(
   scenarios: readonly Scenario[],
   options: BenchOptions,
   facts: RunFacts,
-  measured: Pick<BenchReport, 'throughput' | 'fixedRate' | 'failures'>,
+  rounds: readonly RoundResult[],
 ): BenchReport {
-  addComparisons(measured.throughput, measured.fixedRate);
+  const measured = combineRounds(rounds);
   const settings: BenchReport['settings'] = {
+    rounds: rounds.length,
     durationSec: options.durationSec,
     warmupSec: options.warmupSec,
     connections: options.connections,

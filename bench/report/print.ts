@@ -1,14 +1,31 @@
 /** The console report: throughput table, fixed-rate table, target checks, caveats. */
 import type { BenchReport } from '../results.js';
 import { FLOOR } from '../scenarios.js';
+import { medianOfDifferences } from '../rounds.js';
 import { fixed, formatTable, thousands } from './table.js';
 
-function ratio(value: number | null, floor: number | null): string {
-  return value === null || floor === null || floor === 0 ? '-' : `${(value / floor).toFixed(2)}x`;
+function times(ratio: number | null): string {
+  return ratio === null ? '-' : `${ratio.toFixed(2)}x`;
 }
 
-function signed(ms: number): string {
-  return `${ms >= 0 ? '+' : ''}${ms.toFixed(3)}`;
+function signed(ms: number | null): string {
+  return ms === null ? '-' : `${ms >= 0 ? '+' : ''}${ms.toFixed(3)}`;
+}
+
+/** Per-round figures in round order, e.g. `0.97/1.04/1.12`. */
+function byRound(values: readonly (number | null)[] | null, show: (v: number | null) => string): string {
+  return values === null ? '-' : values.map(show).join('/');
+}
+
+/** The line under a table title when the rows are medians over rounds. */
+function roundsLine(report: BenchReport): string[] {
+  const n = report.settings.rounds;
+  return n > 1
+    ? [
+        `median of ${n} rounds (lower middle value for an even count; each row's other fields are those of one round, ` +
+          `its "rep." round; "by round" in round order)`,
+      ]
+    : [];
 }
 
 function throughputTable(report: BenchReport): string {
@@ -23,18 +40,29 @@ function throughputTable(report: BenchReport): string {
     'req/s x floor',
     'errors',
   ];
-  const floorCpu = report.throughput.find((r) => r.scenario === FLOOR)?.proxyCpuMicrosPerRequest ?? null;
-  const rows = report.throughput.map((r) => [
-    r.scenario,
-    thousands(r.reqPerSec),
-    fixed(r.latencyMs.p50, 2),
-    fixed(r.latencyMs.p99, 2),
-    fixed(r.proxyCpuMicrosPerRequest, 1),
-    ratio(r.proxyCpuMicrosPerRequest, floorCpu),
-    r.proxyCpuShare === null ? '-' : `${(r.proxyCpuShare * 100).toFixed(0)}%`,
-    r.ratioVsFloor === null ? '-' : `${r.ratioVsFloor.toFixed(2)}x`,
-    r.errors.total > 0 ? `${r.errors.total} !!` : '0',
-  ]);
+  const rounds = report.settings.rounds > 1;
+  if (rounds) header.splice(6, 0, 'CPU x floor by round', 'rep.');
+  const rows = report.throughput.map((r) => {
+    const row = [
+      r.scenario,
+      thousands(r.reqPerSec),
+      fixed(r.latencyMs.p50, 2),
+      fixed(r.latencyMs.p99, 2),
+      fixed(r.proxyCpuMicrosPerRequest, 1),
+      times(r.cpuRatioVsFloor),
+      r.proxyCpuShare === null ? '-' : `${(r.proxyCpuShare * 100).toFixed(0)}%`,
+      times(r.ratioVsFloor),
+      r.errors.total > 0 ? `${r.errors.total} !!` : '0',
+    ];
+    if (rounds)
+      row.splice(
+        6,
+        0,
+        byRound(r.byRound.cpuRatio, (v) => fixed(v, 2)),
+        String(r.byRound.representativeRound),
+      );
+    return row;
+  });
   return formatTable(header, rows);
 }
 
@@ -53,21 +81,27 @@ function fixedRateTable(report: BenchReport): string {
     'GC ms (n, major)',
     'errors',
   ];
-  const floor = report.fixedRate.find((r) => r.scenario === FLOOR);
-  const rows = report.fixedRate.map((r) => [
-    r.scenario,
-    thousands(r.rate),
-    fixed(r.latencyMs.p50, 3),
-    fixed(r.latencyMs.p90, 3),
-    fixed(r.latencyMs.p99, 3),
-    fixed(r.latencyMs.p999, 3),
-    r.addedP99Ms === null ? '-' : `${r.addedP99Ms >= 0 ? '+' : ''}${r.addedP99Ms.toFixed(3)}`,
-    floor ? signed(r.latencyMs.p999 - floor.latencyMs.p999) : '-',
-    fixed(r.proxyCpuMicrosPerRequest, 1),
-    r.runtime ? `${fixed(r.runtime.loopDelayMaxMs, 1)}/${fixed(r.runtime.loopDelayP99Ms, 1)}` : '-',
-    r.runtime ? `${fixed(r.runtime.gcMs, 1)} (${r.runtime.gcCount}, ${r.runtime.gcMajorCount})` : '-',
-    r.errors > 0 ? `${r.errors} !!` : '0',
-  ]);
+  const rounds = report.settings.rounds > 1;
+  if (rounds) header.splice(8, 0, 'added p99 by round', 'rep.');
+  const rows = report.fixedRate.map((r) => {
+    const row = [
+      r.scenario,
+      thousands(r.rate),
+      fixed(r.latencyMs.p50, 3),
+      fixed(r.latencyMs.p90, 3),
+      fixed(r.latencyMs.p99, 3),
+      fixed(r.latencyMs.p999, 3),
+      signed(r.addedP99Ms),
+      signed(r.addedP999Ms),
+      fixed(r.proxyCpuMicrosPerRequest, 1),
+      r.runtime ? `${fixed(r.runtime.loopDelayMaxMs, 1)}/${fixed(r.runtime.loopDelayP99Ms, 1)}` : '-',
+      r.runtime ? `${fixed(r.runtime.gcMs, 1)} (${r.runtime.gcCount}, ${r.runtime.gcMajorCount})` : '-',
+      r.errors > 0 ? `${r.errors} !!` : '0',
+    ];
+    if (rounds)
+      row.splice(8, 0, byRound(r.byRound.addedP99Ms, signed), String(r.byRound.representativeRound));
+    return row;
+  });
   return formatTable(header, rows);
 }
 
@@ -75,7 +109,8 @@ function fixedRateTable(report: BenchReport): string {
 const AUTH_BASELINE = 'gatehouse-public-10';
 
 function authTable(report: BenchReport): string | undefined {
-  const baseline = report.throughput.find((r) => r.scenario === AUTH_BASELINE)?.proxyCpuMicrosPerRequest;
+  // Per round, against the baseline measured in the same round; the median of those.
+  const baseline = report.throughput.find((r) => r.scenario === AUTH_BASELINE)?.byRound.cpuMicros;
   const header = [
     'scenario',
     'run',
@@ -95,11 +130,9 @@ function authTable(report: BenchReport): string | undefined {
     for (const r of rowsOfRun) {
       const check = r.authCheck;
       if (!check) continue;
-      const cpu = r.proxyCpuMicrosPerRequest;
-      const extraCpu =
-        run === 'throughput' && cpu !== null && baseline !== undefined && baseline !== null
-          ? `${cpu - baseline >= 0 ? '+' : ''}${(cpu - baseline).toFixed(1)} µs/req`
-          : '-';
+      const cpu = 'rate' in r ? null : r.byRound.cpuMicros;
+      const extra = cpu && baseline ? medianOfDifferences(cpu, baseline) : null;
+      const extraCpu = extra === null ? '-' : `${extra >= 0 ? '+' : ''}${extra.toFixed(1)} µs/req`;
       rows.push([
         r.scenario,
         run,
@@ -117,9 +150,17 @@ function authTable(report: BenchReport): string | undefined {
 
 function warnings(report: BenchReport): string[] {
   const lines: string[] = [];
-  for (const r of [...report.throughput, ...report.fixedRate])
-    for (const w of r.warnings) lines.push(`  ! ${r.scenario}${'rate' in r ? ' (fixed rate)' : ''}: ${w}`);
-  for (const f of report.failures) lines.push(`  !! ${f.scenario} FAILED: ${f.error}`);
+  const rounds = report.settings.rounds > 1;
+  for (const r of [...report.throughput, ...report.fixedRate]) {
+    const where = [
+      ...('rate' in r ? ['fixed rate'] : []),
+      ...(rounds ? [`round ${r.byRound.representativeRound}`] : []),
+    ];
+    const label = where.length > 0 ? `${r.scenario} (${where.join(', ')})` : r.scenario;
+    for (const w of r.warnings) lines.push(`  ! ${label}: ${w}`);
+  }
+  for (const f of report.failures)
+    lines.push(`  !! ${f.scenario} FAILED${rounds ? ` in round ${f.round}` : ''}: ${f.error}`);
   return lines;
 }
 
@@ -129,12 +170,15 @@ export function printReport(report: BenchReport, resultsPath: string): void {
     '',
     `Throughput: ${s.loadGenerator}, 1 thread, ${s.connections} connections, ${s.durationSec} s after a ${s.warmupSec} s warm-up; ` +
       `proxy on core ${s.proxyCpu}, ${s.loadGenerator} and ${s.upstream} upstream on core ${s.loadCpu}`,
+    ...roundsLine(report),
     throughputTable(report),
     '',
   ];
   if (report.fixedRate.length > 0)
     out.push(
-      `Latency at a fixed rate of half the ${FLOOR} peak (open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
+      `Latency at a fixed rate of half the ${FLOOR} peak${s.rounds > 1 ? ' of round 1, the same rate in every round' : ''} ` +
+        `(open loop, measured from the scheduled send time), ${s.fixedRateSec} s`,
+      ...roundsLine(report),
       fixedRateTable(report),
       '',
     );
@@ -143,6 +187,11 @@ export function printReport(report: BenchReport, resultsPath: string): void {
     out.push(
       'Auth checks: gatehouse_auth_outcomes_total and gatehouse_token_cache_lookups_total{cache="jwt"} from ' +
         '/metrics over each measured run, against the requests the client saw answered',
+      ...(s.rounds > 1
+        ? [
+            `rows of the representative round; every round's check must pass; CPU: median of per-round differences`,
+          ]
+        : []),
       auth,
       '',
     );
