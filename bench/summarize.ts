@@ -40,13 +40,19 @@ function processChangeWarnings(cpu: CpuWindowResult): string[] {
 
 /**
  * Was the proxy the bottleneck? Pinned: it used most of its core. Unpinned (every core,
- * shared with wrk and the upstream): the whole machine was busy, whoever used it.
+ * shared with wrk and the upstream): one of its processes used most of a core (a
+ * saturated event loop), or the whole machine was busy, whoever used it.
  */
 function bottleneckWarnings(scenario: Scenario, cpu: CpuWindowResult, proxyShare: number): string[] {
-  if (scenario.cores === 'all')
-    return cpu.allCoresBusy < 0.85
-      ? [`the machine's cores were ${percent(cpu.allCoresBusy)} busy: the CPU was not the bottleneck`]
+  if (scenario.cores === 'all') {
+    const busiest = cpu.proxyBusiestProcessMicros / cpu.wallMicros;
+    return busiest < 0.85 && cpu.allCoresBusy < 0.85
+      ? [
+          `the machine's cores were ${percent(cpu.allCoresBusy)} busy and no proxy process used more than ` +
+            `${percent(busiest)} of a core: neither was the bottleneck`,
+        ]
       : [];
+  }
   return proxyShare < 0.85
     ? [`the proxy used ${percent(proxyShare)} of its core: it was not the bottleneck`]
     : [];

@@ -8,6 +8,8 @@ export interface CpuWindowResult {
    * (a node:cluster primary and its workers), in microseconds; 0 without a proxy.
    */
   readonly proxyCpuMicros: number;
+  /** The most CPU any one proxy process used (a saturated event loop: about wallMicros). */
+  readonly proxyBusiestProcessMicros: number;
   /** How many processes that sum covers (1 for a single process, 0 without a proxy). */
   readonly proxyProcesses: number;
   /** Proxy processes that exited or appeared during the window: then proxyCpuMicros is not valid. */
@@ -58,6 +60,7 @@ export class CpuWindow {
     const cores = coreTimes();
     return {
       proxyCpuMicros: (proxy.cpuTicks * 1e6) / clockTicksPerSecond(),
+      proxyBusiestProcessMicros: (proxy.busiestTicks * 1e6) / clockTicksPerSecond(),
       proxyProcesses: this.proxyStart.length,
       proxyProcessChanges: proxy.changes,
       upstreamCpuMicros: upstreamEnd - this.upstreamStart,

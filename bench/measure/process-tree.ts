@@ -77,6 +77,8 @@ export function processTree(root: number): StatFields[] {
 export interface TreeCpu {
   /** utime + stime summed over the processes of the snapshot, in ticks, between the two readings. */
   readonly cpuTicks: number;
+  /** The most any one of those processes used, in ticks: a saturated event loop shows here. */
+  readonly busiestTicks: number;
   /** Processes of the snapshot that exited (or whose pid was reused) and processes below the root that appeared. */
   readonly changes: string[];
 }
@@ -89,15 +91,20 @@ export interface TreeCpu {
 export function treeCpuBetween(before: readonly StatFields[], after: readonly StatFields[]): TreeCpu {
   const now = new Map(after.map((s) => [s.pid, s]));
   let cpuTicks = 0;
+  let busiestTicks = 0;
   const changes: string[] = [];
   for (const old of before) {
     const current = now.get(old.pid);
     if (!current || current.startTicks !== old.startTicks) changes.push(`pid ${old.pid} exited`);
-    else cpuTicks += current.cpuTicks - old.cpuTicks;
+    else {
+      const used = current.cpuTicks - old.cpuTicks;
+      cpuTicks += used;
+      busiestTicks = Math.max(busiestTicks, used);
+    }
   }
   const known = new Set(before.map((s) => `${s.pid}/${s.startTicks}`));
   for (const s of after) if (!known.has(`${s.pid}/${s.startTicks}`)) changes.push(`pid ${s.pid} started`);
-  return { cpuTicks, changes };
+  return { cpuTicks, busiestTicks, changes };
 }
 
 /** The cores a kernel CPU list names ("0-2,5" → [0, 1, 2, 5]), sorted. */

@@ -113,15 +113,16 @@ describe('descendantsOf', () => {
 describe('treeCpuBetween', () => {
   const before = [stat(100, 1, 1000), stat(101, 100, 5000), stat(102, 100, 7000)];
 
-  it('sums the CPU used by every process of the snapshot', () => {
+  it('sums the CPU used by every process of the snapshot and names the most any one used', () => {
     const after = [stat(100, 1, 1010), stat(101, 100, 5400), stat(102, 100, 7390)];
-    assert.deepEqual(treeCpuBetween(before, after), { cpuTicks: 800, changes: [] });
+    assert.deepEqual(treeCpuBetween(before, after), { cpuTicks: 800, busiestTicks: 400, changes: [] });
   });
 
   it('reports a worker that exited and its replacement, counting only the survivors', () => {
     const after = [stat(100, 1, 1010), stat(101, 100, 5400), stat(104, 100, 20, 2000)];
     assert.deepEqual(treeCpuBetween(before, after), {
       cpuTicks: 410,
+      busiestTicks: 400,
       changes: ['pid 102 exited', 'pid 104 started'],
     });
   });
