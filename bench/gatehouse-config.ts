@@ -117,13 +117,16 @@ export interface Listeners {
   readonly adminPort: number;
   /** Serve the data plane over TLS (HTTP/2 by ALPN, HTTP/1.1 otherwise) from this cert folder. */
   readonly tlsCertFolder?: string;
+  /** `server.workers` (absent: Gatehouse's default, one process). */
+  readonly workers?: number;
 }
 
-/** Fills in the listeners on 127.0.0.1 (the data plane over TLS when told) and turns file watching off; everything else is the scenario's. */
+/** Fills in the listeners on 127.0.0.1 (the data plane over TLS when told), the worker count, and turns file watching off; everything else is the scenario's. */
 export function withListeners(config: ConfigObject, listeners: Listeners): ConfigObject {
   return {
     ...config,
     server: {
+      ...(listeners.workers === undefined ? {} : { workers: listeners.workers }),
       dataPlane: {
         host: '127.0.0.1',
         port: listeners.dataPort,

@@ -1,10 +1,11 @@
 /** The caveats printed under the results (and kept in the JSON). */
 import { COLD_TOKEN_COUNT } from './auth/material.js';
 import { H2_STREAMS, H2LOAD_MISSING, h2loadAvailable } from './load/h2load.js';
-import type { BenchReport } from './results.js';
+import type { BenchReport, ThroughputResult } from './results.js';
 import type { Scenario } from './scenario-types.js';
 import { clockTicksPerSecond } from './measure/proc.js';
 import { FLOOR } from './scenarios.js';
+import { everyCoreNote } from './workers-note.js';
 
 const AUTH_NOTE =
   'auth scenarios: 10 deployments like gatehouse-public-10, traffic to one; the API key goes in X-API-Key, ' +
@@ -52,7 +53,9 @@ export function benchNotes(
   settings: BenchReport['settings'],
   loadAverage: readonly number[],
   scenarios: readonly Scenario[],
+  throughput: readonly ThroughputResult[],
 ): string[] {
+  const everyCore = everyCoreNote(throughput);
   const authScenarios = scenarios.some((s) => s.auth !== undefined);
   const upstream =
     settings.upstream === 'nginx'
@@ -64,7 +67,8 @@ export function benchNotes(
     upstream,
     'Gatehouse runs as `node bin/gatehouse.js start` with production logging (level info, access log on; ' +
       'stdout to /dev/null) unless the scenario says nolog; default Prometheus process metrics on',
-    `CPU µs/req: utime+stime of the proxy's node process (all threads) from /proc/<pid>/stat over the measured run, ` +
+    `CPU µs/req: utime+stime of the proxy's node process (all threads; with workers, summed over the primary and ` +
+      `every worker) from /proc/<pid>/stat over the measured run, ` +
       `divided by requests; ${clockTicksPerSecond()} ticks/s, so one run is accurate to about ±${1000 / clockTicksPerSecond()} ms ` +
       'of CPU. Kernel network work done in softirq context may be missing from it',
     `"x floor" = req/s / ${FLOOR} req/s. "proxy CPU" near 100% means the proxy was the bottleneck, as intended`,
@@ -75,6 +79,7 @@ export function benchNotes(
       'Node timers tick at ~1 ms, so every row carries the same ~1 ms of send jitter; it cancels out in "added p99"',
     ...(authScenarios ? [AUTH_NOTE] : []),
     ...tlsNotes(scenarios, settings.connections),
+    ...(everyCore === undefined ? [] : [everyCore]),
     `2-core machine: any other busy process skews the numbers; load average at start ${loadAverage
       .map((l) => l.toFixed(2))
       .join(' ')}. Compare ratios within one run, not absolute numbers across machines`,

@@ -80,4 +80,14 @@ export interface Scenario {
   readonly targets?: readonly TargetSpec[];
   /** Auth scenarios: how to prove the credential was really checked (Gatehouse only). */
   readonly auth?: AuthExpectation;
+  /**
+   * Gatehouse only: `server.workers`. Above 1 a primary forks that many worker processes;
+   * the CPU figures are the sum over the primary and its workers either way.
+   */
+  readonly workers?: number;
+  /**
+   * Where the proxy may run: its own core (`proxy`, the default, `--proxy-cpu`) or every
+   * core of the machine (`all`: unpinned, sharing the load core with wrk and the upstream).
+   */
+  readonly cores?: 'proxy' | 'all';
 }

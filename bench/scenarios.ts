@@ -16,7 +16,7 @@ import {
 } from './gatehouse-config.js';
 import { H2_STREAMS } from './load/h2load.js';
 import { benchRedis, benchRedisUrl } from './redis.js';
-import type { Scenario, TargetSpec } from './scenario-types.js';
+import type { ConfigObject, Scenario, ScenarioContext, TargetSpec } from './scenario-types.js';
 
 /** The floor every ratio is computed against. */
 export const FLOOR = 'undici-passthrough';
@@ -45,6 +45,18 @@ const cachedAuthTargets: readonly TargetSpec[] = [
   { kind: 'max-cpu-ratio-vs-floor', max: WARM_CPU_RATIO },
   ...latencyTargets,
 ];
+
+/**
+ * gatehouse-public-10 with a SQLite store in the run's folder (node:cluster workers need a
+ * shared store): the two worker scenarios run exactly this and differ only in server.workers.
+ */
+const workersConfig = (ctx: ScenarioContext): ConfigObject =>
+  publicDeployments(ctx, {
+    deployments: 10,
+    extra: { store: { type: 'sqlite', sqlite: { dataDir: join(ctx.workDir, 'workers-store') } } },
+  });
+
+const UNPINNED = 'Gatehouse unpinned (every core, sharing the load core with wrk and nginx)';
 
 function spreadOver(deployments: number): { paths: string[] } {
   return { paths: Array.from({ length: deployments }, (_, i) => `${publicBasePath(i)}/items`) };
@@ -143,6 +155,26 @@ export const SCENARIOS: readonly Scenario[] = [
     load: () => spreadOver(10_000),
     fixedRate: true,
     targets: [{ kind: 'flat-vs', of: 'gatehouse-public-10', tolerance: 0.1 }],
+  },
+  {
+    name: 'gatehouse-workers-1',
+    description: `gatehouse-public-10 + SQLite store, server.workers 1; ${UNPINNED}`,
+    proxy: 'gatehouse',
+    gatehouseConfig: workersConfig,
+    load: () => firstPublicRoute,
+    fixedRate: false,
+    workers: 1,
+    cores: 'all',
+  },
+  {
+    name: 'gatehouse-workers-2',
+    description: `the same, server.workers 2 (a primary and 2 workers; CPU summed over all 3); ${UNPINNED}`,
+    proxy: 'gatehouse',
+    gatehouseConfig: workersConfig,
+    load: () => firstPublicRoute,
+    fixedRate: false,
+    workers: 2,
+    cores: 'all',
   },
   {
     name: 'gatehouse-apikey',

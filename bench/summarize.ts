@@ -17,13 +17,50 @@ function authWarnings(check: AuthCheck | null): string[] {
   return (check?.problems ?? []).map((p) => `AUTH CHECK FAILED: ${p}: this row is not valid`);
 }
 
-function noiseWarnings(cores: { proxy: number; load: number | undefined }): string[] {
+/**
+ * Other processes on the proxy core (undefined: the proxy is not pinned, it shares every
+ * core, so there is no core of its own to be noisy) and on the load core.
+ */
+function noiseWarnings(cores: { proxy: number | undefined; load: number | undefined }): string[] {
   const warnings: string[] = [];
-  if (cores.proxy > NOISE_LIMIT)
+  if (cores.proxy !== undefined && cores.proxy > NOISE_LIMIT)
     warnings.push(`other processes used ${percent(cores.proxy)} of the proxy core`);
   if (cores.load !== undefined && cores.load > NOISE_LIMIT)
     warnings.push(`other processes used ${percent(cores.load)} of the load core`);
   return warnings;
+}
+
+/** A proxy process exited or appeared during the window: its CPU sum misses part of the work. */
+function processChangeWarnings(cpu: CpuWindowResult): string[] {
+  const changes = cpu.proxyProcessChanges;
+  return changes.length === 0
+    ? []
+    : [`proxy processes changed during the run (${changes.join(', ')}): CPU figures are not valid`];
+}
+
+/**
+ * Was the proxy the bottleneck? Pinned: it used most of its core. Unpinned (every core,
+ * shared with wrk and the upstream): one of its processes used most of a core (a
+ * saturated event loop), or the whole machine was busy, whoever used it.
+ */
+function bottleneckWarnings(scenario: Scenario, cpu: CpuWindowResult, proxyShare: number): string[] {
+  if (scenario.cores === 'all') {
+    const busiest = cpu.proxyBusiestProcessMicros / cpu.wallMicros;
+    return busiest < 0.85 && cpu.allCoresBusy < 0.85
+      ? [
+          `the machine's cores were ${percent(cpu.allCoresBusy)} busy and no proxy process used more than ` +
+            `${percent(busiest)} of a core: neither was the bottleneck`,
+        ]
+      : [];
+  }
+  return proxyShare < 0.85
+    ? [`the proxy used ${percent(proxyShare)} of its core: it was not the bottleneck`]
+    : [];
+}
+
+/** Other processes' share of the proxy core; undefined when the proxy has no core of its own. */
+function proxyCoreNoise(scenario: Scenario, cpu: CpuWindowResult, proxyShare: number): number | undefined {
+  return scenario.cores === 'all' ? undefined : cpu.proxyCoreBusy - proxyShare;
 }
 
 export function summarizeThroughput(
@@ -44,10 +81,12 @@ export function summarizeThroughput(
   const warnings: string[] = [];
   if (errors > 0)
     warnings.push(`${errors} failed requests (status > 399 or socket errors): this row is not valid`);
-  if (hasProxy && proxyShare < 0.85)
-    warnings.push(`the proxy used ${percent(proxyShare)} of its core: it was not the bottleneck`);
+  const cpuValid = hasProxy && cpu.proxyProcessChanges.length === 0;
+  if (hasProxy)
+    warnings.push(...processChangeWarnings(cpu), ...bottleneckWarnings(scenario, cpu, proxyShare));
   warnings.push(...authWarnings(proxy.authCheck));
-  if (hasProxy) warnings.push(...noiseWarnings({ proxy: cpu.proxyCoreBusy - proxyShare, load: undefined }));
+  if (hasProxy)
+    warnings.push(...noiseWarnings({ proxy: proxyCoreNoise(scenario, cpu, proxyShare), load: undefined }));
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -63,8 +102,8 @@ export function summarizeThroughput(
     },
     errors: { ...wrk.errors, total: errors },
     proxyCpuMicrosPerRequest:
-      hasProxy && wrk.requests > 0 ? round(cpu.proxyCpuMicros / wrk.requests, 1) : null,
-    proxyCpuShare: hasProxy ? round(proxyShare, 3) : null,
+      cpuValid && wrk.requests > 0 ? round(cpu.proxyCpuMicros / wrk.requests, 1) : null,
+    proxyCpuShare: cpuValid ? round(proxyShare, 3) : null,
     upstreamCpuShare: round(cpu.upstreamCpuMicros / cpu.wallMicros, 3),
     proxyCoreBusy: round(cpu.proxyCoreBusy, 3),
     loadCoreBusy: round(cpu.loadCoreBusy, 3),
@@ -88,12 +127,16 @@ export function summarizeFixedRate(
   const loadShare = (result.clientCpuMicros + cpu.upstreamCpuMicros) / cpu.wallMicros;
   const warnings: string[] = [];
   if (errors > 0) warnings.push(`${errors} failed requests: this row is not valid`);
-  warnings.push(...authWarnings(authCheck));
+  warnings.push(...processChangeWarnings(cpu), ...authWarnings(authCheck));
   if (result.achievedRate < rate * 0.95) warnings.push(`achieved ${result.achievedRate} of ${rate} req/s`);
   if (result.sendLagMs.p99 > 2)
     warnings.push(`the client sent late (p99 ${result.sendLagMs.p99} ms behind schedule)`);
   warnings.push(
-    ...noiseWarnings({ proxy: cpu.proxyCoreBusy - proxyShare, load: cpu.loadCoreBusy - loadShare }),
+    ...noiseWarnings({
+      proxy: proxyCoreNoise(scenario, cpu, proxyShare),
+      // An unpinned proxy also runs on the load core, so the load core's "others" would include it.
+      load: scenario.cores === 'all' ? undefined : cpu.loadCoreBusy - loadShare,
+    }),
   );
   return {
     scenario: scenario.name,
@@ -101,7 +144,10 @@ export function summarizeFixedRate(
     achievedRate: result.achievedRate,
     latencyMs: result.latencyMs,
     errors,
-    proxyCpuMicrosPerRequest: result.sentTotal > 0 ? round(cpu.proxyCpuMicros / result.sentTotal, 1) : null,
+    proxyCpuMicrosPerRequest:
+      result.sentTotal > 0 && cpu.proxyProcessChanges.length === 0
+        ? round(cpu.proxyCpuMicros / result.sentTotal, 1)
+        : null,
     sendLagP99Ms: result.sendLagMs.p99,
     authCheck,
     runtime,

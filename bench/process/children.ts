@@ -34,18 +34,22 @@ function keepTail(previous: string, chunk: Buffer): string {
   return next.length > TAIL_BYTES ? next.slice(-TAIL_BYTES) : next;
 }
 
-/** Runs `command args` pinned to `cpu`. */
+/** Runs `command args` pinned to `cpu` (one core, or a list of cores it may use). */
 export function spawnPinned(
   name: string,
-  cpu: number,
+  cpu: number | readonly number[],
   command: string,
   args: readonly string[],
   options: SpawnOptions = {},
 ): PinnedChild {
-  const child = spawn('taskset', ['-c', String(cpu), command, ...args], {
-    stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-  });
+  const child = spawn(
+    'taskset',
+    ['-c', typeof cpu === 'number' ? String(cpu) : cpu.join(','), command, ...args],
+    {
+      stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    },
+  );
   let tail = '';
   let out = '';
   child.stderr?.on('data', (chunk: Buffer) => (tail = keepTail(tail, chunk)));

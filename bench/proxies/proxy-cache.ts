@@ -9,7 +9,8 @@ import { startProxy, type RunningProxy } from './start-proxy.js';
 
 function proxyKey(scenario: Scenario, ctx: ScenarioContext): string {
   const tls = (scenario.transport ?? 'http') === 'http' ? 'plain' : 'tls';
-  return `${scenario.proxy} ${tls} ${JSON.stringify(scenario.gatehouseConfig?.(ctx) ?? null)}`;
+  const processes = `workers=${scenario.workers ?? 1} cores=${scenario.cores ?? 'proxy'}`;
+  return `${scenario.proxy} ${tls} ${processes} ${JSON.stringify(scenario.gatehouseConfig?.(ctx) ?? null)}`;
 }
 
 export interface AcquiredProxy {

@@ -1,15 +1,14 @@
 /** Starts the proxy of a scenario as its own pinned process and waits until it serves. */
-import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { withListeners } from '../gatehouse-config.js';
-import { allowedCpus, executableOf } from '../measure/proc.js';
 import { benchScript, GATEHOUSE_BIN, REPO_ROOT } from '../paths.js';
 import { spawnPinned, type PinnedChild } from '../process/children.js';
 import { freePort, waitFor200 } from '../process/net.js';
 import type { Scenario, ScenarioContext } from '../scenario-types.js';
 import { benchCertificate } from '../tls/bench-certificate.js';
+import { proxyCores, verifyProxyProcesses } from './verify-proxy.js';
 
 export interface RunningProxy {
   /** Where the load generator sends traffic. */
@@ -38,7 +37,7 @@ function extraNodeArgs(): string[] {
 async function launch(
   scenario: Scenario,
   ctx: ScenarioContext,
-  cpu: number,
+  cores: readonly number[],
 ): Promise<{ child: PinnedChild; url: string; readyUrl: string; adminUrl?: string; tlsCaPem?: string }> {
   const port = await freePort();
   const tls = (scenario.transport ?? 'http') === 'http' ? undefined : benchCertificate(ctx.workDir);
@@ -49,7 +48,7 @@ async function launch(
     case 'undici-passthrough':
     case 'http-proxy-passthrough': {
       const script = benchScript(`proxies/${scenario.proxy}.js`);
-      const child = spawnPinned(scenario.name, cpu, process.execPath, [
+      const child = spawnPinned(scenario.name, cores, process.execPath, [
         script,
         String(port),
         ctx.upstreamUrl,
@@ -65,11 +64,12 @@ async function launch(
         dataPort: port,
         adminPort,
         ...(tls ? { tlsCertFolder: tls.certFolder } : {}),
+        ...(scenario.workers === undefined ? {} : { workers: scenario.workers }),
       });
       await writeFile(configPath, stringify(config));
       // stdout (the JSON log, access log included) goes to /dev/null; stderr is kept for errors.
       const args = [...extraNodeArgs(), GATEHOUSE_BIN, 'start', '--config', configPath];
-      const child = spawnPinned(scenario.name, cpu, process.execPath, args, { cwd: REPO_ROOT });
+      const child = spawnPinned(scenario.name, cores, process.execPath, args, { cwd: REPO_ROOT });
       const adminUrl = `http://127.0.0.1:${adminPort}`;
       return {
         child,
@@ -82,15 +82,6 @@ async function launch(
     case 'none':
       throw new Error('no proxy to launch');
   }
-}
-
-/** Refuses to measure a process that is not node itself or not pinned where it should be. */
-function verifyPinnedNode(child: PinnedChild, cpu: number): void {
-  const exe = executableOf(child.pid);
-  if (exe !== realpathSync(process.execPath))
-    throw new Error(`${child.name}: pid ${child.pid} runs ${exe}, not node: CPU readings would be wrong`);
-  const cpus = allowedCpus(child.pid);
-  if (cpus !== String(cpu)) throw new Error(`${child.name}: pinned to CPUs ${cpus}, expected ${cpu}`);
 }
 
 export async function startProxy(
@@ -109,10 +100,11 @@ export async function startProxy(
       stop: () => Promise.resolve(),
     };
   const startedAt = performance.now();
-  const { child, url, readyUrl, adminUrl, tlsCaPem } = await launch(scenario, ctx, cpu);
+  const cores = proxyCores(scenario, cpu);
+  const { child, url, readyUrl, adminUrl, tlsCaPem } = await launch(scenario, ctx, cores);
   try {
     await waitFor200(readyUrl, STARTUP_TIMEOUT_MS, child.exited);
-    verifyPinnedNode(child, cpu);
+    await verifyProxyProcesses(child, scenario, cores);
   } catch (err) {
     await child.stop();
     throw new Error(

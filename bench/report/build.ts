@@ -47,7 +47,7 @@ export function buildReport(
     settings,
     ...measured,
     targets: evaluateTargets(scenarios, measured.throughput, measured.fixedRate),
-    notes: benchNotes(settings, facts.loadAverage, scenarios),
+    notes: benchNotes(settings, facts.loadAverage, scenarios, measured.throughput),
   };
 }
 
@@ -64,13 +64,19 @@ export async function writeReport(report: BenchReport): Promise<string> {
   return path;
 }
 
-/** A run with failed requests, failed auth checks or failed scenarios measured nothing trustworthy. */
+/**
+ * A run with failed requests, failed auth checks, failed scenarios or a proxy row without
+ * a CPU figure (no requests, or a proxy process exited or appeared mid-run) measured
+ * nothing trustworthy.
+ */
 export function isBroken(report: BenchReport): boolean {
   const authFailed = (r: { authCheck: { problems: string[] } | null }): boolean =>
     (r.authCheck?.problems.length ?? 0) > 0;
+  const cpuMissing = (r: BenchReport['throughput'][number]): boolean =>
+    r.proxy !== 'none' && r.proxyCpuMicrosPerRequest === null;
   return (
     report.failures.length > 0 ||
-    report.throughput.some((r) => r.errors.total > 0 || authFailed(r)) ||
+    report.throughput.some((r) => r.errors.total > 0 || authFailed(r) || cpuMissing(r)) ||
     report.fixedRate.some((r) => r.errors > 0 || authFailed(r))
   );
 }
