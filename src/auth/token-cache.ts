@@ -7,9 +7,11 @@
  * cache holds about (new tokens per second) x (maxTtl + 1 s) entries, capped by
  * `maxEntries`. Time is the injected clock (lru-cache's `perf` too).
  *
- * Two LRU segments (segmented LRU): a new entry goes to `probation` (a quarter of
- * maxEntries); its first hit moves it to `protected`. A flood of tokens used once only
- * evicts other first-timers, never the tokens clients keep reusing.
+ * A token is cached on its second verification, not its first (doorkeeper.ts): a flood
+ * of tokens used once never enters the cache. Two LRU segments (segmented LRU): a new
+ * entry goes to `probation` (a quarter of maxEntries); its first hit moves it to
+ * `protected`, so first-timers only ever evict other first-timers, never the tokens
+ * clients keep reusing.
  *
  * A hit costs a map lookup and three checks, never an allocation: not expired, the key
  * that verified the token still alive (key-life.ts: a JWKS refresh that dropped it or a
@@ -20,6 +22,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { AuthnResult } from './authenticator.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
+import { Doorkeeper } from './doorkeeper.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import type { KeyLife } from './jwt/key-life.js';
 import type { RevocationList } from './revocation.js';
@@ -46,6 +49,8 @@ export interface TokenCacheOptions {
   readonly revocations: RevocationList;
   /** Exports the entry count as `gatehouse_token_cache_entries`. */
   readonly metrics?: GatehouseMetrics;
+  /** Cache a token on its first verification (no doorkeeper): for tests of the LRU itself. */
+  readonly admitOnFirstUse?: boolean;
 }
 
 /** How often expired entries are swept out. */
@@ -66,6 +71,7 @@ export class VerifiedTokenCache {
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly wheelLimit: number;
+  private readonly doorkeeper: Doorkeeper | undefined;
 
   constructor(private readonly options: TokenCacheOptions) {
     const { clock, revocations, maxEntries } = options;
@@ -74,6 +80,7 @@ export class VerifiedTokenCache {
     this.protected = segment(Math.max(1, maxEntries - probationMax), clock);
     this.expiries = new ExpiryWheel(clock.now(), SWEEP_MS);
     this.wheelLimit = 2 * maxEntries + 1024;
+    this.doorkeeper = options.admitOnFirstUse ? undefined : new Doorkeeper(maxEntries);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
     // A revocation may concern any cached entry: drop the ones it now covers.
@@ -109,7 +116,9 @@ export class VerifiedTokenCache {
     const ttl = Math.min(entry.expiresAt - now, this.options.maxTtlMs);
     if (ttl <= 0 || !entry.key.alive) return;
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
-    else this.probation.set(key, entry, { ttl });
+    else if (this.probation.has(key) || (this.doorkeeper?.seenBefore(key) ?? true))
+      this.probation.set(key, entry, { ttl });
+    else return; // first sight: remembered by the doorkeeper, cached if it comes back
     this.expiries.add(key, now + ttl);
     if (this.expiries.size > this.wheelLimit) this.rebuildExpiries(now);
   }
@@ -132,6 +141,7 @@ export class VerifiedTokenCache {
   clear(): void {
     this.probation.clear();
     this.protected.clear();
+    this.doorkeeper?.clear();
   }
 
   /** Stops the sweep timer and the revocation subscription. */

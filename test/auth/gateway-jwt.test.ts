@@ -658,15 +658,18 @@ describe('JWT through the gateway', () => {
   });
 
   describe('verified-token cache', () => {
-    it('a second request with the same token is a cache hit', async () => {
+    it('a token is cached on its second verification (doorkeeper) and served from the cache after that', async () => {
       const t = await token({ jti: 'cache-hit' });
       const [hits, misses] = [await cacheLookups(gh, 'hit'), await cacheLookups(gh, 'miss')];
       await pass('/hs/x', bearer(t));
       assert.equal(await cacheLookups(gh, 'miss'), misses + 1);
+      await pass('/hs/x', bearer(t));
+      assert.equal(await cacheLookups(gh, 'miss'), misses + 2, 'first sight only remembered: verified again');
+      assert.equal(await cacheLookups(gh, 'hit'), hits);
       const seen = await pass('/hs/x', bearer(t));
       assert.equal(seen['x-auth-subject'], 'alice', 'a cached identity still yields identity headers');
       assert.equal(await cacheLookups(gh, 'hit'), hits + 1);
-      assert.equal(await cacheLookups(gh, 'miss'), misses + 1);
+      assert.equal(await cacheLookups(gh, 'miss'), misses + 2);
     });
 
     it('a cached verification is not reused by a deployment that does not trust its provider', async () => {
@@ -800,11 +803,12 @@ describe('verified-token cache against the clock and revocations', () => {
     const t = await hsToken(hs, clock.now(), { exp: expSec, jti: 'exp-1' });
     const count = upstream.requests.length;
     assert.equal((await get(t)).status, 200);
+    assert.equal((await get(t)).status, 200, 'verified twice: now cached');
     const hits = await cacheLookups(gh, 'hit');
     clock.set(expSec * 1000 - 1);
     assert.equal((await get(t)).status, 200, 'still valid one millisecond before exp');
     assert.equal(await cacheLookups(gh, 'hit'), hits + 1, 'served from the cache');
-    assert.equal(upstream.requests.length, count + 2);
+    assert.equal(upstream.requests.length, count + 3);
 
     clock.set(expSec * 1000);
     const misses = await cacheLookups(gh, 'miss');
@@ -817,6 +821,7 @@ describe('verified-token cache against the clock and revocations', () => {
 
   it('revokeSubject makes the next request with a cached token 401 at once', async () => {
     const t = await hsToken(hs, clock.now(), { sub: 'mallory', jti: 'rev-sub-1' });
+    assert.equal((await get(t)).status, 200);
     assert.equal((await get(t)).status, 200);
     const hits = await cacheLookups(gh, 'hit');
     assert.equal((await get(t)).status, 200);

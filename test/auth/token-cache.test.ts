@@ -136,7 +136,14 @@ describe('verified-token cache under a flood of tokens used once', () => {
   it('tracks the expiry of at most about 2 x maxEntries keys, and the survivors still expire', async () => {
     const clock = new ManualClock(NOW);
     const revocations = new RevocationList(clock);
-    const cache = new VerifiedTokenCache({ maxEntries: 100, maxTtlMs: 300_000, clock, revocations });
+    // Every token set twice would be the same test: this one is about the LRU and the wheel.
+    const cache = new VerifiedTokenCache({
+      maxEntries: 100,
+      maxTtlMs: 300_000,
+      clock,
+      revocations,
+      admitOnFirstUse: true,
+    });
     const identity = {
       subject: 'alice',
       method: 'jwt',
