@@ -9,7 +9,8 @@ import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ClientGoneError, classifyFailure } from './forward-failure.js';
-import type { ForwardHandle, RelayEvents } from './relay.js';
+import { RelayBase } from './relay-base.js';
+import type { RelayEvents } from './relay.js';
 import { buildClientResponseHeaders } from './request-headers.js';
 
 function headOf(status: number, headers: readonly string[], extra: string): string {
@@ -33,34 +34,23 @@ function tune(socket: Duplex): void {
   socket.setKeepAlive(true, 0);
 }
 
-export class UpgradeRelay implements ForwardHandle {
-  private abortUpstream: ((err?: Error) => void) | undefined;
-  private pendingCancel: Error | undefined;
-  private resumeUpstream: (() => void) | undefined;
-  private started = false;
-  private sent = false;
-  private finished = false;
+export class UpgradeRelay extends RelayBase {
   private upstream: Duplex | undefined;
 
   constructor(
     private readonly client: Duplex,
     /** Bytes the client sent after its request head, for the upstream once upgraded. */
     private readonly head: Buffer,
-    private readonly requestId: string,
-    private readonly events: RelayEvents,
-  ) {}
-
-  cancel(reason: Error): void {
-    if (this.upstream) this.upstream.destroy();
-    else if (this.finished) return;
-    else if (this.abortUpstream) this.abortUpstream(reason);
-    else this.pendingCancel = reason;
+    requestId: string,
+    events: RelayEvents,
+  ) {
+    super(client, requestId, events);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.sent = true;
-    this.abortUpstream = abort;
-    if (this.pendingCancel) abort(this.pendingCancel);
+  /** Once tunnelled, stopping means closing the tunnel. */
+  override cancel(reason: Error): void {
+    if (this.upstream) this.upstream.destroy();
+    else super.cancel(reason);
   }
 
   onUpgrade(status: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
@@ -110,22 +100,5 @@ export class UpgradeRelay implements ForwardHandle {
     this.client.write(headOf(status, headers, 'connection: close\r\n'), 'latin1');
     this.events.onResponseStart(status);
     return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    if (this.client.write(chunk)) return true;
-    this.client.once('drain', () => this.resumeUpstream?.());
-    return false;
-  }
-
-  onComplete(): void {
-    this.finished = true;
-    this.client.end();
-    this.events.onComplete();
-  }
-
-  onError(err: Error): void {
-    this.finished = true;
-    this.events.onFailure(classifyFailure(err, this.started, this.sent), this.started);
   }
 }
