@@ -1,26 +1,20 @@
 /**
- * The one way into a deployment's gate, for HTTP requests and upgrades alike: the gate
- * answers synchronously when it can and with a promise when it must wait; a gate that
+ * The one way into a deployment's gate, for HTTP requests, upgrades and forward-auth
+ * decisions alike: `decide` (the gate, or the traffic policy wrapped around it) answers
+ * synchronously when it can and with a promise when it must wait; a decision that
  * throws, or whose promise rejects, ends in `failed` (the caller answers 503: fail
- * closed, never "allow"). `then` runs exactly once otherwise, with the gate's decision.
+ * closed, never "allow"). `then` runs exactly once otherwise, with the decision.
  */
-import type { IncomingMessage } from 'node:http';
 import type { Admission, MaybePromise } from '../auth/types.js';
 
-/** A gate, or the traffic policy wrapped around one (server/data-plane.ts). */
-export interface Admitter {
-  admit(req: IncomingMessage): MaybePromise<Admission>;
-}
-
 export function admit(
-  gate: Admitter,
-  req: IncomingMessage,
+  decide: () => MaybePromise<Admission>,
   then: (admission: Admission) => void,
   failed: (err: unknown) => void,
 ): void {
   let admission: MaybePromise<Admission>;
   try {
-    admission = gate.admit(req);
+    admission = decide();
   } catch (err) {
     failed(err);
     return;

@@ -147,8 +147,7 @@ export class DataPlane {
     }
     deployment = routed.deployment;
     admit(
-      { admit: (r) => services.traffic.admit(routed, r, res) },
-      req,
+      () => services.traffic.admit(routed, req, res),
       (admission) => {
         // An admission that needed to wait may finish after the client left.
         if (res.destroyed) return;

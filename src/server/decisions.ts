@@ -11,13 +11,14 @@
  * lookup, and a decision cache would outlive revocations and skip rate limits.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Admission, MaybePromise } from '../auth/types.js';
+import type { Admission } from '../auth/types.js';
 import type { PlanHolder } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { TrafficPolicy } from '../policy/traffic-policy.js';
 import { displayAddress } from '../proxy/forwarded.js';
+import { admit } from './admission.js';
 import { describeOriginal } from './decision-request.js';
 import { requestIdFor } from './request-id.js';
 import { sendError } from './respond.js';
@@ -72,14 +73,7 @@ export class DecisionEndpoint {
       this.services.logger.error({ err, requestId }, 'decision failed unexpectedly');
       if (!res.destroyed) this.refuse(res, new GatehouseError('auth_unavailable'), requestId);
     };
-    let admission: MaybePromise<Admission>;
-    try {
-      admission = this.services.traffic.admit(routed, original, res);
-    } catch (err) {
-      return failed(err);
-    }
-    if (admission instanceof Promise) admission.then(answer, failed);
-    else answer(admission);
+    admit(() => this.services.traffic.admit(routed, original, res), answer, failed);
   };
 
   private refuse(res: ServerResponse, error: GatehouseError, requestId: string): void {

@@ -73,8 +73,7 @@ export class UpgradeDoor {
     if (routed instanceof GatehouseError) return refuse(routed);
     deployment = routed.deployment;
     admit(
-      routed.deployment.gate,
-      req,
+      () => routed.deployment.gate.admit(req),
       (admission) => {
         if (socket.destroyed) return;
         if (!admission.allowed) return refuse(admission.error);
