@@ -9,30 +9,12 @@ import { Doorkeeper } from '../../src/auth/doorkeeper.js';
 import { RevocationList } from '../../src/auth/revocation.js';
 import { VerifiedTokenCache, type VerifiedToken } from '../../src/auth/token-cache.js';
 import { ManualClock } from '../../src/clock.js';
+import { verifiedTokenEntry } from '../helpers/verified-token.js';
 
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
 const keyOf = (): string => VerifiedTokenCache.keyOf(randomBytes(24).toString('base64url'));
 
-function entry(): VerifiedToken {
-  const identity = {
-    subject: 'alice',
-    method: 'jwt',
-    provider: 'hs',
-    credentialId: '',
-    groups: new Set<string>(),
-    scopes: new Set<string>(),
-    restrictedToScopes: true,
-    expiresAt: NOW + 3_600_000,
-    claims: {},
-  } as const;
-  return {
-    verifierKey: 'hs#x',
-    identity,
-    expiresAt: NOW + 3_600_000,
-    key: { alive: true },
-    result: { outcome: 'authenticated', identity },
-  };
-}
+const entry = (): VerifiedToken => verifiedTokenEntry(NOW + 3_600_000);
 
 describe('doorkeeper', () => {
   it('says "not seen" on a first sight and "seen" on the second', () => {

@@ -11,6 +11,7 @@ import { RevocationList } from '../../src/auth/revocation.js';
 import { VerifiedTokenCache } from '../../src/auth/token-cache.js';
 import { ManualClock } from '../../src/clock.js';
 import { waitFor } from '../helpers/async.js';
+import { verifiedTokenEntry } from '../helpers/verified-token.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send } from '../helpers/http.js';
 import { generateHmacSecret, type TestHmacSecret } from '../helpers/keys.js';
@@ -144,24 +145,7 @@ describe('verified-token cache under a flood of tokens used once', () => {
       revocations,
       admitOnFirstUse: true,
     });
-    const identity = {
-      subject: 'alice',
-      method: 'jwt',
-      provider: 'hs',
-      credentialId: '',
-      groups: new Set<string>(),
-      scopes: new Set<string>(),
-      restrictedToScopes: true,
-      expiresAt: NOW + 3_600_000,
-      claims: {},
-    } as const;
-    const entry = {
-      verifierKey: 'hs#x',
-      identity,
-      expiresAt: NOW + 3_600_000,
-      key: { alive: true },
-      result: { outcome: 'authenticated', identity },
-    } as const;
+    const entry = verifiedTokenEntry(NOW + 3_600_000);
     try {
       for (let i = 0; i < 10_000; i++) cache.set(`token-${i}`, entry);
       assert.ok(cache.size <= 100, `maxEntries holds (${cache.size})`);
