@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareAuthMaterial } from './auth/material.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { stopBenchRedis } from './redis.js';
 import { killAllNow } from './process/children.js';
 import { buildReport, isBroken, writeReport } from './report/build.js';
 import { printReport } from './report/print.js';
@@ -37,7 +38,7 @@ async function main(options: BenchOptions, workDir: string): Promise<number> {
     printReport(report, await writeReport(report));
     return isBroken(report) ? 1 : 0;
   } finally {
-    await upstream.process.stop();
+    await Promise.all([upstream.process.stop(), stopBenchRedis()]);
   }
 }
 
