@@ -1,8 +1,10 @@
 /**
- * In-process CPU cost of the cold JWT path: the real JWT authenticator (provider by
- * `iss`, verifier, verified-token cache, revocation list) answering N distinct valid
- * tokens, none of which the cache holds. No sockets, so the figure is the auth path
- * alone and is far less sensitive to a busy machine than the HTTP benchmark:
+ * In-process CPU cost of the cold JWT path: a deployment's real gate (credentials from
+ * the raw headers, the JWT authenticator with its provider by `iss`, verifier,
+ * verified-token cache and revocation list, then authorization and the admission with
+ * its identity headers) answering N distinct valid tokens, none of which the cache
+ * holds. No sockets, so the figure is the auth path alone and is far less sensitive to a
+ * busy machine than the HTTP benchmark:
  *
  *   npm run build && node dist/bench/micro/cold-jwt.js [count]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/micro/cold-jwt.js && node dist/bench/profile.js /tmp/prof
@@ -11,8 +13,7 @@
  */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createJwtAuthenticator } from '../../src/auth/authenticators/jwt.js';
-import type { Authenticator, AuthnResult } from '../../src/auth/authenticator.js';
-import type { RequestCredentials } from '../../src/auth/credentials.js';
+import type { Admission, Gate } from '../../src/auth/types.js';
 import { RevocationList } from '../../src/auth/revocation.js';
 import { VerifiedTokenCache } from '../../src/auth/token-cache.js';
 import { VerifierRegistry } from '../../src/auth/verifier-registry.js';
@@ -20,6 +21,9 @@ import { systemClock } from '../../src/clock.js';
 import { createProviderSchema } from '../../src/config/schema-auth.js';
 import { createLogger } from '../../src/observability/log.js';
 import { GatehouseMetrics } from '../../src/observability/metrics.js';
+import { AuthOutcomeRecorder } from '../../src/pipeline/auth-outcomes.js';
+import { CompiledGate } from '../../src/pipeline/gate.js';
+import { compileIdentityHeaders } from '../../src/pipeline/identity-headers.js';
 import type { IncomingMessage } from 'node:http';
 
 const ISSUER = 'https://issuer.micro.test';
@@ -60,18 +64,12 @@ function rs256Tokens(key: KeyObject, n: number): string[] {
   });
 }
 
-const credentials = (bearer: string): RequestCredentials => ({
-  bearer,
-  basic: undefined,
-  apiKeyHeader: undefined,
-  malformed: undefined,
-  present: true,
-});
+/** What the gate reads of a request: its raw headers. */
+const request = (token: string): IncomingMessage =>
+  ({ rawHeaders: ['Host', 'bench', 'Authorization', `Bearer ${token}`] }) as unknown as IncomingMessage;
 
-async function authenticator(
-  provider: Record<string, unknown>,
-  cacheEntries: number,
-): Promise<Authenticator> {
+/** A deployment's gate with `methods: [jwt]`, `require.scopes: [items:read]` and one claim header. */
+async function gate(provider: Record<string, unknown>, cacheEntries: number): Promise<Gate> {
   const metrics = new GatehouseMetrics({ defaultMetrics: false });
   const revocations = new RevocationList(systemClock);
   const cache = new VerifiedTokenCache({
@@ -88,18 +86,26 @@ async function authenticator(
     ...provider,
   });
   const handle = await registry.acquire(parsed);
-  return createJwtAuthenticator({ verifiers: [handle], cache, revocations, metrics });
+  const headers = compileIdentityHeaders({ 'X-Token-Id': 'jti' });
+  return new CompiledGate({
+    authenticators: [createJwtAuthenticator({ verifiers: [handle], cache, revocations, metrics })],
+    allowPublic: false,
+    groups: { anyOf: [], allOf: [] },
+    scopes: ['items:read'],
+    apiKeyHeader: undefined,
+    identityHeaderNames: headers.names,
+    identityHeaders: headers.build,
+    outcomes: new AuthOutcomeRecorder(metrics, 'micro'),
+  });
 }
 
-const req = {} as IncomingMessage;
-
-async function cpuPerToken(auth: Authenticator, tokens: readonly string[]): Promise<number> {
-  const creds = tokens.map(credentials);
+async function cpuPerToken(auth: Gate, tokens: readonly string[]): Promise<number> {
+  const requests = tokens.map(request);
   const start = process.cpuUsage();
-  for (const c of creds) {
-    let result: AuthnResult | Promise<AuthnResult> = auth.authenticate(c, req);
-    if (result instanceof Promise) result = await result;
-    if (result.outcome !== 'authenticated') throw new Error(`not authenticated: ${JSON.stringify(result)}`);
+  for (const req of requests) {
+    let admission: Admission | Promise<Admission> = auth.admit(req);
+    if (admission instanceof Promise) admission = await admission;
+    if (!admission.allowed) throw new Error(`not admitted: ${JSON.stringify(admission)}`);
   }
   const used = process.cpuUsage(start);
   return (used.user + used.system) / tokens.length;
@@ -107,7 +113,7 @@ async function cpuPerToken(auth: Authenticator, tokens: readonly string[]): Prom
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function measure(name: string, auth: Authenticator, tokens: readonly string[]): Promise<void> {
+async function measure(name: string, auth: Gate, tokens: readonly string[]): Promise<void> {
   const perRound = Math.floor(tokens.length / ROUNDS);
   await cpuPerToken(auth, tokens.slice(0, perRound)); // warm the JIT and the heap (tokens then evicted)
   const figures: number[] = [];
@@ -122,9 +128,9 @@ const secret = b64(Buffer.alloc(32, 7));
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-const hs = await authenticator({ id: 'hs', type: 'hmac', secrets: [{ secret }] }, 1000);
+const hs = await gate({ id: 'hs', type: 'hmac', secrets: [{ secret }] }, 1000);
 const only = process.argv[3]; // 'hs' or 'rs': one algorithm (for a profile)
-const rs = await authenticator(
+const rs = await gate(
   { id: 'rs', type: 'publicKey', algorithms: ['RS256'], keys: [{ kid: 'k1', pem }] },
   1000,
 );
