@@ -14,7 +14,15 @@ import type { Identity, MaybePromise } from './types.js';
  * 503, never into "allow".
  */
 export type AuthnResult =
-  | { readonly outcome: 'authenticated'; readonly identity: Identity }
+  | {
+      readonly outcome: 'authenticated';
+      readonly identity: Identity;
+      /**
+       * This identity object is never returned again (a JWT seen for the first time, an
+       * allOf identity built per request): the gate does not remember its admission.
+       */
+      readonly transient?: true;
+    }
   | { readonly outcome: 'not-mine' }
   | {
       readonly outcome: 'rejected';

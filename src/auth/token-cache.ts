@@ -111,16 +111,18 @@ export class VerifiedTokenCache {
     return entry;
   }
 
-  set(key: string, entry: VerifiedToken): void {
+  /** Caches the entry; false when it was not (seen for the first time, expiring, key retired). */
+  set(key: string, entry: VerifiedToken): boolean {
     const now = this.options.clock.now();
     const ttl = Math.min(entry.expiresAt - now, this.options.maxTtlMs);
-    if (ttl <= 0 || !entry.key.alive) return;
+    if (ttl <= 0 || !entry.key.alive) return false;
     if (this.protected.has(key)) this.protected.set(key, entry, { ttl });
     else if (this.probation.has(key) || (this.doorkeeper?.seenBefore(key) ?? true))
       this.probation.set(key, entry, { ttl });
-    else return; // first sight: remembered by the doorkeeper, cached if it comes back
+    else return false; // first sight: remembered by the doorkeeper, cached if it comes back
     this.expiries.add(key, now + ttl);
     if (this.expiries.size > this.wheelLimit) this.rebuildExpiries(now);
+    return true;
   }
 
   delete(key: string): void {

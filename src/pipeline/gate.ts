@@ -89,11 +89,11 @@ export class CompiledGate implements Gate {
       }
       if (result instanceof Promise) {
         return result.then((settled) => {
-          if (settled.outcome === 'authenticated') return this.authorize(settled.identity);
+          if (settled.outcome === 'authenticated') return this.authorize(settled.identity, settled.transient);
           return this.tryMethods(credentials, req, i + 1, worse(problem, settled, authenticator.method));
         });
       }
-      if (result.outcome === 'authenticated') return this.authorize(result.identity);
+      if (result.outcome === 'authenticated') return this.authorize(result.identity, result.transient);
       problem = worse(problem, result, authenticator.method);
     }
     return this.conclude(credentials, problem);
@@ -117,7 +117,7 @@ export class CompiledGate implements Gate {
   }
 
   /** Required groups and scopes. Anonymous callers are asked to authenticate rather than refused. */
-  private authorize(identity: Identity): Admission {
+  private authorize(identity: Identity, transient?: true): Admission {
     if (this.hasRequirements) {
       if (identity === ANONYMOUS) {
         this.spec.outcomes.rejected('public', 'authentication_required');
@@ -134,9 +134,12 @@ export class CompiledGate implements Gate {
       }
     }
     this.spec.outcomes.allowed(identity.method);
-    return identity === ANONYMOUS ? this.anonymousAdmission : this.admitted(identity);
+    if (identity === ANONYMOUS) return this.anonymousAdmission;
+    if (transient) return { allowed: true, identity, upstreamHeaders: this.spec.identityHeaders(identity) };
+    return this.admitted(identity);
   }
 
+  /** The admission of an identity the authenticator hands out again (a cache hit): built once. */
   private admitted(identity: Identity): Admission {
     let admission = this.admissions.get(identity);
     if (!admission) {

@@ -17,9 +17,22 @@ export const IDENTITY_HEADER_NAMES = [
  * usual case, pass through unchanged. For single values (subject, key id, string claims).
  */
 export function sanitizeHeaderValue(value: string): string {
+  if (isKeptAsItIs(value)) return value;
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const spaced = value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim();
   return /[^\x20-\x24\x26-\x7e]/.test(spaced) ? spaced.replace(/[^\x20-\x24\x26-\x7e]+/g, encodeRun) : spaced;
+}
+
+/** Printable ASCII other than "%", not starting or ending with a space: what sanitizeHeaderValue returns unchanged. */
+function isKeptAsItIs(value: string): boolean {
+  const last = value.length - 1;
+  if (last < 0) return true;
+  if (value.charCodeAt(0) === 0x20 || value.charCodeAt(last) === 0x20) return false;
+  for (let i = 0; i <= last; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x25) return false;
+  }
+  return true;
 }
 
 /** Bytes a list element keeps as they are: printable ASCII except space, "%" and ",". */
@@ -83,24 +96,21 @@ export interface IdentityHeaderPlan {
 
 /**
  * Compiles the standard headers plus configured claim headers ({X-User-Email: email}).
- * Results are memoised per identity object: cached identities cost one WeakMap read.
+ * Not memoised here: the gate keeps one admission, with these headers, per cached
+ * identity (gate.ts), and an identity seen once is never asked for again.
  */
 export function compileIdentityHeaders(claimHeaders: Readonly<Record<string, string>>): IdentityHeaderPlan {
   const mappings = Object.entries(claimHeaders).map(
     ([header, claim]) => [header.toLowerCase(), claim] as const,
   );
   const names = new Set<string>([...IDENTITY_HEADER_NAMES, ...mappings.map(([header]) => header)]);
-  const memo = new WeakMap<Identity, string[]>();
   const build = (identity: Identity): string[] => {
-    let headers = memo.get(identity);
-    if (headers) return headers;
-    headers = standardIdentityHeaders(identity);
+    const headers = standardIdentityHeaders(identity);
     if (identity.claims)
       for (const [header, claim] of mappings) {
         const value = renderClaim(identity.claims[claim]);
         if (value !== undefined && value !== '') headers.push(header, value);
       }
-    memo.set(identity, headers);
     return headers;
   };
   return { names, build };

@@ -41,8 +41,13 @@ function jwtIdentity(subject: string): Identity {
   };
 }
 
+/** The one identity `kept.x.y` and `keptOnce.x.y` answer with, every time (as a token cache hit would). */
+export const KEPT_IDENTITY: Identity = Object.freeze(jwtIdentity('user:kept'));
+
 /**
- * The fake `jwt` method, by bearer token: `good.x.y` authenticated, `bad.x.y` rejected,
+ * The fake `jwt` method, by bearer token: `good.x.y` authenticated (a new identity object
+ * each time), `kept.x.y` authenticated as KEPT_IDENTITY, `keptOnce.x.y` the same but
+ * marked transient, `bad.x.y` rejected,
  * `down.x.y` unavailable, `late.x.y` authenticated after a microtask, `lateBad.x.y`
  * rejected after one, `boom.x.y` throws; any other JWT-shaped bearer is rejected, and
  * anything else is not its business.
@@ -57,6 +62,10 @@ export const fakeJwtMethod: Authenticator = {
     switch (kind) {
       case 'good':
         return { outcome: 'authenticated', identity: jwtIdentity('user:good') };
+      case 'kept':
+        return { outcome: 'authenticated', identity: KEPT_IDENTITY };
+      case 'keptOnce':
+        return { outcome: 'authenticated', identity: KEPT_IDENTITY, transient: true };
       case 'down':
         return { outcome: 'unavailable', reason: 'jwks_unavailable', description: 'Keys unknowable.' };
       case 'late':

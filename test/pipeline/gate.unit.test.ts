@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildGate, basic, KEYS, recordedOutcomes, request } from './gate-fixtures.js';
+import { buildGate, basic, KEPT_IDENTITY, KEYS, recordedOutcomes, request } from './gate-fixtures.js';
 
 type Headers = readonly (readonly [string, string])[];
 
@@ -189,5 +189,27 @@ describe('Gate identity headers', () => {
       'x-auth-key-id',
       'alpha',
     ]);
+  });
+});
+
+describe('Gate admissions per identity', () => {
+  const admit = async (gate: ReturnType<typeof buildGate>['gate'], token: string): Promise<unknown> => {
+    const admission = await gate.admit(request([['Authorization', `Bearer ${token}`]]));
+    assert.ok(admission.allowed);
+    assert.equal(admission.identity, KEPT_IDENTITY);
+    return admission;
+  };
+
+  it('an identity the method hands out again (a cache hit) is admitted with the same admission object', async () => {
+    const { gate } = buildGate(JWT);
+    assert.equal(await admit(gate, 'kept.x.y'), await admit(gate, 'kept.x.y'));
+  });
+
+  it('a transient identity is not remembered: a new admission each time, with the same headers', async () => {
+    const { gate } = buildGate(JWT);
+    const first = await admit(gate, 'keptOnce.x.y');
+    const second = await admit(gate, 'keptOnce.x.y');
+    assert.notEqual(first, second);
+    assert.deepEqual(first, second);
   });
 });

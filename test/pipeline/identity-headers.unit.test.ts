@@ -73,6 +73,10 @@ describe('sanitizeHeaderValue (single values: subject, key id, string claims)', 
     ['"%" is encoded so the value is unambiguous', '50%off', '50%25off'],
     ['non-ASCII is percent-encoded UTF-8', 'José', 'Jos%C3%A9'],
     ['a tab is percent-encoded', 'a\tb', 'a%09b'],
+    ['surrounding spaces are trimmed', ' alice ', 'alice'],
+    ['every printable ASCII but "%" unchanged', '!"#$&\'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~', '!"#$&\'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~'],
+    ['DEL at the end is dropped', 'bob\u007f', 'bob'],
+    ['empty stays empty', '', ''],
   ];
   for (const [name, input, output] of values) {
     it(name, () => {
@@ -124,9 +128,9 @@ describe('compileIdentityHeaders (claim headers)', () => {
     assert.equal(plan.names.size, 8);
   });
 
-  it('renders an identity once (memoised per identity object)', () => {
+  it('renders afresh on every call (the gate remembers admissions, not the plan)', () => {
     const who = identity({ claims: { email: 'a@b' } });
-    assert.equal(plan.build(who), plan.build(who));
-    assert.notEqual(plan.build(who), plan.build(identity({ claims: { email: 'a@b' } })));
+    assert.notEqual(plan.build(who), plan.build(who));
+    assert.deepEqual(plan.build(who), plan.build(who));
   });
 });

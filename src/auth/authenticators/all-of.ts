@@ -21,7 +21,8 @@ function combine(results: readonly AuthnResult[], methods: readonly string[]): A
       'all_of_incomplete',
       `This deployment requires every one of these authentication methods: ${methods.join(', ')}.`,
     );
-  return { outcome: 'authenticated', identity: { ...first.identity, method: methods.join('+') } };
+  const identity = Object.freeze({ ...first.identity, method: methods.join('+') });
+  return { outcome: 'authenticated', identity, transient: true }; // a new object on every request
 }
 
 export function createAllOfAuthenticator(authenticators: readonly Authenticator[]): Authenticator {

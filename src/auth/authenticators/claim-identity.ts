@@ -22,8 +22,18 @@ import type { ProviderConfig } from '../../config/schema-auth.js';
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Printable ASCII without space: the usual subject, group and scope, clean by construction. */
+function isPrintableAsciiWord(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e) return false;
+  }
+  return true;
+}
+
 /** True for a value that can be forwarded as itself: no control characters, no surrounding whitespace. */
 export function isCleanIdentityValue(value: string): boolean {
+  if (isPrintableAsciiWord(value)) return true; // the common case, without a regex or a trimmed copy
   return value.trim() === value && !CONTROL_CHARACTERS.test(value) && !LONE_SURROGATE.test(value);
 }
 
@@ -85,7 +95,7 @@ export function identityFromClaims(
     }
   }
   if (!allClean(scopes)) return INVALID_SCOPES;
-  const identity: Identity = Object.freeze({
+  const identity: { -readonly [K in keyof Identity]: Identity[K] } = {
     subject,
     method,
     provider: provider.id,
@@ -94,8 +104,8 @@ export function identityFromClaims(
     scopes: new Set(scopes),
     restrictedToScopes: RESTRICTED_TO_SCOPES[method],
     expiresAt,
-    ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat * 1000 } : {}),
     claims,
-  });
-  return { ok: true, identity };
+  };
+  if (typeof claims.iat === 'number') identity.issuedAt = claims.iat * 1000;
+  return { ok: true, identity: Object.freeze(identity) };
 }

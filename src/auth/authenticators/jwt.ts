@@ -59,8 +59,11 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       key: verification.key,
       result,
     };
-    options.cache.set(cacheKey, entry);
-    return result;
+    // A token the cache declines (seen for the first time, or expiring now) never shows
+    // this identity again: the gate need not remember anything for it.
+    return options.cache.set(cacheKey, entry)
+      ? result
+      : { outcome: 'authenticated', identity, transient: true };
   };
 
   const verify = async (
