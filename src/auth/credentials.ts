@@ -41,18 +41,27 @@ function malformed(reason: string): RequestCredentials {
   return { ...NO_CREDENTIALS, malformed: reason, present: true };
 }
 
+/** Whether value[0, length) is `scheme` (lower-case letters) in any case, without a lower-cased copy. */
+function isScheme(value: string, length: number, scheme: string): boolean {
+  if (length !== scheme.length) return false;
+  // OR 0x20 lower-cases an ASCII letter and maps nothing else onto a lower-case letter.
+  for (let i = 0; i < length; i++) if ((value.charCodeAt(i) | 0x20) !== scheme.charCodeAt(i)) return false;
+  return true;
+}
+
 function parseAuthorization(value: string, apiKeyHeader: string | undefined): RequestCredentials {
   if (value.length > MAX_CREDENTIAL_BYTES) return malformed('The Authorization header is too large.');
   const space = value.indexOf(' ');
   if (space <= 0)
     return malformed('The Authorization header must be "Bearer <token>" or "Basic <credentials>".');
-  const scheme = value.slice(0, space).toLowerCase();
-  const rest = value.slice(space + 1).replace(/^ +/, '');
-  if (scheme === 'bearer') {
+  let start = space + 1;
+  while (value.charCodeAt(start) === 0x20) start++;
+  const rest = value.slice(start);
+  if (isScheme(value, space, 'bearer')) {
     if (!B64TOKEN.test(rest)) return malformed('The bearer token contains characters a token cannot have.');
     return { bearer: rest, basic: undefined, apiKeyHeader, malformed: undefined, present: true };
   }
-  if (scheme === 'basic') {
+  if (isScheme(value, space, 'basic')) {
     if (!BASE64.test(rest) || rest.length % 4 !== 0)
       return malformed('The Basic credentials are not valid base64.');
     const decoded = Buffer.from(rest, 'base64').toString('utf8');
