@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareAuthMaterial } from './auth/material.js';
 import { prepareLoad, type PreparedLoad } from './load/prepare-load.js';
+import { runFixedRate } from './load/fixed-rate.js';
 import { runWrk, type WrkResult } from './load/wrk.js';
 import { CpuWindow } from './measure/cpu-window.js';
 import { REPO_ROOT } from './paths.js';
@@ -55,6 +56,9 @@ interface Options {
   readonly connections: number;
   readonly proxyCpu: number;
   readonly loadCpu: number;
+  /** Fixed-rate pairs at half the scenario's own peak (0: none). */
+  readonly latencyPairs: number;
+  readonly latencySec: number;
 }
 
 const USAGE = `Usage: npm run bench:paired -- [--only a,b] [--pairs n] [--slice s] [--warmup s] [--connections n] [--together]
@@ -65,6 +69,9 @@ const USAGE = `Usage: npm run bench:paired -- [--only a,b] [--pairs n] [--slice 
   --warmup <s>       each proxy under load before the first pair (default 3)
   --connections <n>  wrk connections (default 50, as in npm run bench; --together: per proxy, default 25)
   --together         both proxies at the same moment on the proxy core (see the file's comment)
+  --latency-pairs <n>  fixed-rate pairs (floor, own) at half the scenario's own peak, open loop;
+                     the added p99 / p99.9 are medians of per-pair differences (default 3, 0: none)
+  --latency-sec <s>  measured seconds of each fixed-rate run (default 10, after 1 s of warm-up)
   --plain-floor      the floor gets npm run bench's plain requests instead of the scenario's own
                      (by default it gets the same requests, credential headers included, and passes them through)`;
 
@@ -80,6 +87,8 @@ function parse(argv: readonly string[]): Options {
       connections: { type: 'string' },
       together: { type: 'boolean', default: false },
       'plain-floor': { type: 'boolean', default: false },
+      'latency-pairs': { type: 'string', default: '3' },
+      'latency-sec': { type: 'string', default: '10' },
       'proxy-cpu': { type: 'string', default: '0' },
       'load-cpu': { type: 'string', default: '1' },
     },
@@ -96,6 +105,8 @@ function parse(argv: readonly string[]): Options {
     only: values.only?.split(',').filter((s) => s !== ''),
     together: values.together,
     plainFloor: values['plain-floor'],
+    latencyPairs: whole('latency-pairs', values['latency-pairs'], 0),
+    latencySec: whole('latency-sec', values['latency-sec'], 1),
     slices: whole('pairs', values.pairs, 1),
     sliceSec: whole('slice', values.slice, 1),
     warmupSec: whole('warmup', values.warmup, 0),
@@ -153,6 +164,64 @@ export interface SliceFigures {
   readonly floorMicros: number;
   readonly ownMicros: number;
   readonly ratio: number;
+  /** The scenario's closed-loop rate in this slice (alone on its core; undefined with --together). */
+  readonly ownReqPerSec?: number;
+}
+
+/** Fixed-rate latency of one proxy: p99 and p99.9 in ms. */
+interface Tail {
+  readonly p99: number;
+  readonly p999: number;
+}
+
+async function fixedRate(s: Side, ctx: ScenarioContext, options: Options, rate: number): Promise<Tail> {
+  const result = await runFixedRate(
+    s.load,
+    s.proxy.url,
+    {
+      cpu: options.loadCpu,
+      rate,
+      warmupSec: 1,
+      durationSec: options.latencySec,
+      connections: options.connections,
+    },
+    ctx.workDir,
+    `${s.scenario.name}-paired`,
+  );
+  const unanswered = result.failed + result.non2xx;
+  if (unanswered > 0)
+    throw new Error(`${unanswered} failed requests at ${rate} req/s: the latency is not valid`);
+  return { p99: result.latencyMs.p99, p999: result.latencyMs.p999 };
+}
+
+export interface LatencyFigures {
+  /** Half the scenario's own closed-loop peak (median over its CPU slices). */
+  readonly rate: number;
+  readonly floor: readonly Tail[];
+  readonly own: readonly Tail[];
+  /** Medians of the per-pair differences own − floor, ms. */
+  readonly addedP99: number;
+  readonly addedP999: number;
+}
+
+/** Fixed-rate pairs at `rate`, the order reversed every pair. */
+async function latencyPairs(
+  floor: Side,
+  own: Side,
+  ctx: ScenarioContext,
+  options: Options,
+  rate: number,
+): Promise<LatencyFigures> {
+  const floorTails: Tail[] = [];
+  const ownTails: Tail[] = [];
+  for (let i = 0; i < options.latencyPairs; i++) {
+    const ownFirst = i % 2 === 1;
+    const ownBefore = ownFirst ? await fixedRate(own, ctx, options, rate) : undefined;
+    floorTails.push(await fixedRate(floor, ctx, options, rate));
+    ownTails.push(ownBefore ?? (await fixedRate(own, ctx, options, rate)));
+  }
+  const added = (k: keyof Tail): number => median(ownTails.map((t, i) => t[k] - (floorTails[i] as Tail)[k]));
+  return { rate, floor: floorTails, own: ownTails, addedP99: added('p99'), addedP999: added('p999') };
 }
 
 function perRequest(cpuMicros: number, wrk: WrkResult): number {
@@ -163,7 +232,12 @@ function perRequest(cpuMicros: number, wrk: WrkResult): number {
 }
 
 /** One proxy alone under load for a slice: CPU µs per request. */
-async function alone(s: Side, options: Options, durationSec: number, upstreamPid: number): Promise<number> {
+interface Alone {
+  readonly micros: number;
+  readonly reqPerSec: number;
+}
+
+async function alone(s: Side, options: Options, durationSec: number, upstreamPid: number): Promise<Alone> {
   const window = new CpuWindow({
     proxyPid: s.proxy.process?.pid,
     upstreamPid,
@@ -175,7 +249,10 @@ async function alone(s: Side, options: Options, durationSec: number, upstreamPid
     connections: options.connections,
     durationSec,
   });
-  return perRequest(window.end().proxyCpuMicros, wrk);
+  return {
+    micros: perRequest(window.end().proxyCpuMicros, wrk),
+    reqPerSec: wrk.requests / (wrk.durationUs / 1e6),
+  };
 }
 
 /** One pair of slices, one proxy after the other; `ownFirst` reverses the order. */
@@ -188,9 +265,14 @@ async function pair(
   ownFirst: boolean,
 ): Promise<SliceFigures> {
   const ownBefore = ownFirst ? await alone(own, options, durationSec, upstreamPid) : undefined;
-  const floorMicros = await alone(floor, options, durationSec, upstreamPid);
-  const ownMicros = ownBefore ?? (await alone(own, options, durationSec, upstreamPid));
-  return { floorMicros, ownMicros, ratio: ownMicros / floorMicros };
+  const floorRun = await alone(floor, options, durationSec, upstreamPid);
+  const ownRun = ownBefore ?? (await alone(own, options, durationSec, upstreamPid));
+  return {
+    floorMicros: floorRun.micros,
+    ownMicros: ownRun.micros,
+    ratio: ownRun.micros / floorRun.micros,
+    ownReqPerSec: ownRun.reqPerSec,
+  };
 }
 
 /** One slice of --together: both wrks at once, each proxy's CPU over the same window. */
@@ -226,6 +308,7 @@ export interface SideBySideRow {
   readonly ratio: number;
   readonly byslice: readonly number[];
   readonly target: number | undefined;
+  readonly latency: LatencyFigures | undefined;
 }
 
 async function measure(
@@ -254,6 +337,11 @@ async function measure(
       const slices: SliceFigures[] = [];
       for (let i = 0; i < options.slices; i++) slices.push(await measureOnce(options.sliceSec, i));
       const target = scenario.targets?.find((t) => t.kind === 'max-cpu-ratio-vs-floor');
+      const peaks = slices.flatMap((s) => (s.ownReqPerSec === undefined ? [] : [s.ownReqPerSec]));
+      const latency =
+        options.latencyPairs > 0 && peaks.length > 0 && scenario.fixedRate
+          ? await latencyPairs(floor, own, ctx, options, Math.max(1, Math.round(median(peaks) / 2)))
+          : undefined;
       return {
         scenario: scenario.name,
         floorMicros: median(slices.map((s) => s.floorMicros)),
@@ -261,6 +349,7 @@ async function measure(
         ratio: median(slices.map((s) => s.ratio)),
         byslice: slices.map((s) => s.ratio),
         target: target?.kind === 'max-cpu-ratio-vs-floor' ? target.max : undefined,
+        latency,
       };
     } finally {
       await own.proxy.stop();
@@ -268,6 +357,53 @@ async function measure(
   } finally {
     await floor.proxy.stop();
   }
+}
+
+function printTable(header: readonly string[], lines: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const row = (cells: readonly string[]): string =>
+    cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
+  console.log(`\n${row(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const l of lines) console.log(row(l));
+}
+
+/** PRODUCT / issue #15: added p99 under 1 ms and p99.9 under 5 ms at half the scenario's own peak. */
+const MAX_ADDED_P99_MS = 1;
+const MAX_ADDED_P999_MS = 5;
+
+function printLatency(rows: readonly SideBySideRow[]): void {
+  const measured = rows.filter((r) => r.latency !== undefined);
+  if (measured.length === 0) return;
+  const ms = (x: number): string => x.toFixed(2);
+  const verdict = (added: number, max: number): string => `${added < max ? 'PASS' : 'FAIL'} < ${max} ms`;
+  printTable(
+    [
+      'scenario',
+      'rate',
+      'floor p99 by pair',
+      'own p99 by pair',
+      'added p99',
+      'added p99.9',
+      'p99 target',
+      'p99.9 target',
+    ],
+    measured.map((r) => {
+      const l = r.latency as LatencyFigures;
+      return [
+        r.scenario,
+        `${l.rate}/s`,
+        l.floor.map((t) => ms(t.p99)).join('/'),
+        l.own.map((t) => ms(t.p99)).join('/'),
+        `${l.addedP99 >= 0 ? '+' : ''}${ms(l.addedP99)}`,
+        `${l.addedP999 >= 0 ? '+' : ''}${ms(l.addedP999)}`,
+        verdict(l.addedP99, MAX_ADDED_P99_MS),
+        verdict(l.addedP999, MAX_ADDED_P999_MS),
+      ];
+    }),
+  );
+  console.log(
+    '\nLatency: open-loop fixed-rate runs (bench/load/fixed-rate-client, latency from the scheduled send time) at half the scenario\'s own closed-loop peak measured above, the floor and the scenario in turn at that same rate; "added" = median of the per-pair differences.',
+  );
 }
 
 function print(rows: readonly SideBySideRow[], options: Options): void {
@@ -287,17 +423,14 @@ function print(rows: readonly SideBySideRow[], options: Options): void {
     r.byslice.map((x) => x.toFixed(2)).join('/'),
     r.target === undefined ? '' : `${r.ratio <= r.target ? 'PASS' : 'FAIL'} <= ${r.target}x`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const row = (cells: readonly string[]): string =>
-    cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-  console.log(`\n${row(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  for (const l of lines) console.log(row(l));
+  printTable(header, lines);
   const how = options.together
     ? `the floor (${FLOOR}) and each scenario ran at the same time, both pinned to core ${options.proxyCpu}, each with its own wrk (${options.connections} connections) on core ${options.loadCpu}; ${options.slices} slices of ${options.sliceSec} s`
     : `the floor (${FLOOR}) and each scenario, both kept running, were measured in ${options.slices} pairs of ${options.sliceSec} s slices (order reversed every pair), pinned to core ${options.proxyCpu}, wrk (${options.connections} connections) and nginx on core ${options.loadCpu}`;
   console.log(
     `\nPaired: ${how}. "CPU x floor" is the median of the per-pair ratios of CPU µs per request (utime+stime of the proxy process from /proc); the floor and own columns are medians too. The floor was sent ${options.plainFloor ? 'plain requests (no credential header)' : "each scenario's own requests (credential headers included), passed through"}.`,
   );
+  printLatency(rows);
 }
 
 async function main(options: Options, workDir: string): Promise<number> {
