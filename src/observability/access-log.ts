@@ -7,10 +7,12 @@ export interface AccessRecord {
   /** Path without query string (it may carry credentials), capped in length. */
   readonly path: string;
   readonly status: number;
-  readonly durationMs: number;
+  /** Whole microseconds from the request head to the end (logged as `durationMs`, 3 decimals at most). */
+  readonly durationUs: number;
   readonly deployment: string | undefined;
   readonly node: string | undefined;
-  readonly upstreamMs: number | undefined;
+  /** Whole microseconds until the upstream answered (logged as `upstreamMs`). */
+  readonly upstreamUs: number | undefined;
   readonly retried: boolean;
   readonly remote: string | undefined;
 }
@@ -23,6 +25,21 @@ interface Writable {
 // eslint-disable-next-line no-control-regex -- control characters are what must be escaped
 const NEEDS_ESCAPE = /["\\\x00-\x1f\u2028\u2029]/;
 const str = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`);
+
+/**
+ * Whole microseconds as the JSON number of milliseconds, exactly the text `String(us /
+ * 1000)` gives (3 decimals at most, no trailing zeros), from integers: formatting the
+ * double itself (a duration rarely repeats, so V8's number-string cache misses) was
+ * half the cost of an access line.
+ */
+export function microsAsMillis(us: number): string {
+  const ms = Math.trunc(us / 1000);
+  const rest = us - ms * 1000;
+  if (rest === 0) return `${ms}`;
+  if (rest % 100 === 0) return `${ms}.${rest / 100}`;
+  if (rest % 10 === 0) return `${ms}.${rest < 100 ? '0' : ''}${rest / 10}`;
+  return `${ms}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}`;
+}
 
 /** Lines are handed to the log stream in batches of this size, or after FLUSH_MS. */
 const BATCH_CHARS = 16 * 1024;
@@ -75,10 +92,10 @@ export class AccessLog {
   }
 
   write(r: AccessRecord): void {
-    let line = `${this.prefix},"time":"${this.now()}","requestId":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)},"status":${r.status},"durationMs":${r.durationMs}`;
+    let line = `${this.prefix},"time":"${this.now()}","requestId":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)},"status":${r.status},"durationMs":${microsAsMillis(r.durationUs)}`;
     if (r.deployment !== undefined) line += `,"deployment":${str(r.deployment)}`;
     if (r.node !== undefined) line += `,"node":${str(r.node)}`;
-    if (r.upstreamMs !== undefined) line += `,"upstreamMs":${r.upstreamMs}`;
+    if (r.upstreamUs !== undefined) line += `,"upstreamMs":${microsAsMillis(r.upstreamUs)}`;
     if (r.retried) line += ',"retried":true';
     if (r.remote !== undefined) line += `,"remote":${str(r.remote)}`;
     this.batch += `${line}}\n`;

@@ -41,11 +41,10 @@ export class RequestRecorder {
         method: req.method ?? '',
         path: routedPath(req.url),
         status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
+        durationUs: Math.round(seconds * 1e6),
         deployment: deployment?.id,
         node: exchange?.node?.url,
-        upstreamMs:
-          exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) / 1e3 : undefined,
+        upstreamUs: exchange && exchange.upstreamMs > 0 ? Math.round(exchange.upstreamMs * 1e3) : undefined,
         retried: exchange?.retried === true,
         remote,
       });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/observability/log.js';
-import { AccessLog, type AccessRecord } from '../../src/observability/access-log.js';
+import { AccessLog, microsAsMillis, type AccessRecord } from '../../src/observability/access-log.js';
 import { CapturedLog } from '../helpers/gatehouse.js';
 
 const record = (path: string): AccessRecord => ({
@@ -9,10 +9,10 @@ const record = (path: string): AccessRecord => ({
   method: 'GET',
   path,
   status: 200,
-  durationMs: 1.5,
+  durationUs: 1500,
   deployment: 'dep',
   node: 'http://127.0.0.1:9001',
-  upstreamMs: 0.75,
+  upstreamUs: 750,
   retried: false,
   remote: '::1',
 });
@@ -51,5 +51,25 @@ describe('AccessLog', () => {
     const log = new CapturedLog();
     assert.equal(new AccessLog(createLogger('warn', log.stream)).enabled, false);
     assert.equal(new AccessLog(createLogger('info', log.stream)).enabled, true);
+  });
+
+  it('logs durations as milliseconds with the exact text of us / 1000', () => {
+    const check = (us: number): void => assert.equal(microsAsMillis(us), String(us / 1000), `${us} µs`);
+    for (let us = 0; us <= 1_000_000; us++) check(us);
+    for (const us of [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 7, 3_600_000_000, 86_400_000_123]) check(us);
+    // Up to ~115 days; beyond ~2^43 µs a double cannot hold three decimals of ms anyway.
+    for (let i = 0; i < 100_000; i++) check(Math.floor(Math.random() * 1e13));
+  });
+
+  it('writes durationMs and upstreamMs from whole microseconds', () => {
+    const log = new CapturedLog();
+    const access = new AccessLog(createLogger('info', log.stream));
+    access.write({ ...record('/t'), durationUs: 12_340, upstreamUs: 5 });
+    access.write({ ...record('/u'), durationUs: 7, upstreamUs: undefined });
+    access.flush();
+    assert.equal(log.lines[0]?.durationMs, 12.34);
+    assert.equal(log.lines[0]?.upstreamMs, 0.005);
+    assert.equal(log.lines[1]?.durationMs, 0.007);
+    assert.equal(log.lines[1]?.upstreamMs, undefined);
   });
 });
