@@ -41,13 +41,8 @@ export function microsAsMillis(us: number): string {
   return `${ms}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}`;
 }
 
-/**
- * Lines are handed to the log stream in batches of this size, or after FLUSH_MS. Each
- * batch is one asynchronous write (a libuv thread-pool round trip, on the same core when
- * the process is pinned); 64 KiB instead of 16 KiB took the public route from 1.17-1.22x
- * to 1.11-1.12x the floor's CPU in `npm run bench:paired`.
- */
-const BATCH_CHARS = 64 * 1024;
+/** Lines are handed to the log stream in batches of this size, or after FLUSH_MS. */
+const BATCH_CHARS = 16 * 1024;
 const FLUSH_MS = 250;
 
 /**
