@@ -22,9 +22,7 @@
  *
  *   npm run bench:paired -- --only gatehouse-public-10,gatehouse-jwt-hs256-cold [--pairs 9] [--slice 3]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareAuthMaterial } from './auth/material.js';
@@ -34,13 +32,12 @@ import { runWrk, type WrkResult } from './load/wrk.js';
 import { CpuWindow } from './measure/cpu-window.js';
 import { REPO_ROOT } from './paths.js';
 import { preflight } from './preflight.js';
-import { killAllNow } from './process/children.js';
+import { runBench } from './process/bench-main.js';
 import { startProxy, type RunningProxy } from './proxies/start-proxy.js';
 import { stopBenchRedis } from './redis.js';
 import { median } from './rounds.js';
 import type { Scenario, ScenarioContext } from './scenario-types.js';
 import { FLOOR, SCENARIOS } from './scenarios.js';
-import { missingTools } from './tools.js';
 import { startUpstream } from './upstream/start-upstream.js';
 
 interface Options {
@@ -204,6 +201,16 @@ export interface LatencyFigures {
   readonly addedP999: number;
 }
 
+/** Runs the floor's and the scenario's measurement one after the other (`ownFirst`: the scenario's first). */
+async function inTurn<T>(ownFirst: boolean, floor: () => Promise<T>, own: () => Promise<T>): Promise<[T, T]> {
+  if (ownFirst) {
+    const ownResult = await own();
+    return [await floor(), ownResult];
+  }
+  const floorResult = await floor();
+  return [floorResult, await own()];
+}
+
 /** Fixed-rate pairs at `rate`, the order reversed every pair. */
 async function latencyPairs(
   floor: Side,
@@ -215,10 +222,13 @@ async function latencyPairs(
   const floorTails: Tail[] = [];
   const ownTails: Tail[] = [];
   for (let i = 0; i < options.latencyPairs; i++) {
-    const ownFirst = i % 2 === 1;
-    const ownBefore = ownFirst ? await fixedRate(own, ctx, options, rate) : undefined;
-    floorTails.push(await fixedRate(floor, ctx, options, rate));
-    ownTails.push(ownBefore ?? (await fixedRate(own, ctx, options, rate)));
+    const [floorTail, ownTail] = await inTurn(
+      i % 2 === 1,
+      () => fixedRate(floor, ctx, options, rate),
+      () => fixedRate(own, ctx, options, rate),
+    );
+    floorTails.push(floorTail);
+    ownTails.push(ownTail);
   }
   const added = (k: keyof Tail): number => median(ownTails.map((t, i) => t[k] - (floorTails[i] as Tail)[k]));
   return { rate, floor: floorTails, own: ownTails, addedP99: added('p99'), addedP999: added('p999') };
@@ -264,9 +274,11 @@ async function pair(
   upstreamPid: number,
   ownFirst: boolean,
 ): Promise<SliceFigures> {
-  const ownBefore = ownFirst ? await alone(own, options, durationSec, upstreamPid) : undefined;
-  const floorRun = await alone(floor, options, durationSec, upstreamPid);
-  const ownRun = ownBefore ?? (await alone(own, options, durationSec, upstreamPid));
+  const [floorRun, ownRun] = await inTurn(
+    ownFirst,
+    () => alone(floor, options, durationSec, upstreamPid),
+    () => alone(own, options, durationSec, upstreamPid),
+  );
   return {
     floorMicros: floorRun.micros,
     ownMicros: ownRun.micros,
@@ -476,30 +488,7 @@ function start(): void {
     process.exitCode = 2;
     return;
   }
-  const missing = missingTools();
-  if (missing) {
-    console.error(missing);
-    process.exitCode = 1;
-    return;
-  }
-  const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-paired-'));
-  const cleanUp = (): void => {
-    killAllNow();
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  process.once('exit', cleanUp);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      cleanUp();
-      process.exit(130);
-    });
-  main(options, workDir).then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 1;
-    },
-  );
+  runBench('gatehouse-paired-', (workDir) => main(options, workDir));
 }
 
 start();

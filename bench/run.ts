@@ -3,18 +3,15 @@
  * One upstream for the whole run; each scenario's proxy is started, warmed up,
  * measured and stopped in turn (--rounds N: the whole list N times). See bench/README.md.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { prepareAuthMaterial } from './auth/material.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { stopBenchRedis } from './redis.js';
-import { killAllNow } from './process/children.js';
+import { runBench } from './process/bench-main.js';
 import { buildReport, isBroken, writeReport } from './report/build.js';
 import { printReport } from './report/print.js';
 import { runRounds, selectScenarios } from './run-all.js';
 import { SCENARIOS } from './scenarios.js';
-import { missingTools } from './tools.js';
 import { startUpstream } from './upstream/start-upstream.js';
 
 async function main(options: BenchOptions, workDir: string): Promise<number> {
@@ -54,31 +51,7 @@ function start(): void {
   if (options.help) return console.log(USAGE);
   if (options.list)
     return console.log(SCENARIOS.map((s) => `${s.name.padEnd(34)} ${s.description}`).join('\n'));
-  const missing = missingTools();
-  if (missing) {
-    console.error(missing);
-    process.exitCode = 1;
-    return;
-  }
-  const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const cleanUp = (): void => {
-    killAllNow();
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  process.once('exit', cleanUp);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping every benchmark process`);
-      cleanUp();
-      process.exit(130);
-    });
-  main(options, workDir).then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 1;
-    },
-  );
+  runBench('gatehouse-bench-', (workDir) => main(options, workDir));
 }
 
 start();
