@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
+import type { DeadlineSweep } from './deadline-sweep.js';
 import type { ForwardHandle, RelayEvents, UpstreamRequest } from './relay.js';
 import { ResponseRelay } from './response-relay.js';
 import { UpgradeRelay } from './upgrade-relay.js';
@@ -59,22 +60,31 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
   return new UndiciNodeClient(options.origin, options);
 }
 
+/**
+ * undici's own response and body timeouts are off (0): the relays keep them on the
+ * deadline sweep instead (relay-base.ts). With two different values, undici swapped its
+ * connection's timer object twice per request, and those objects lived long enough to be
+ * promoted to the old generation.
+ */
+const UNDICI_TIMEOUTS_OFF = 0;
+
 /** Sends `request` to the node and relays the answer into `res`. */
 export function forward(
   client: NodeClient,
   request: UpstreamRequest,
   res: ServerResponse,
   events: RelayEvents,
+  deadlines: DeadlineSweep,
 ): ForwardHandle {
-  const relay = new ResponseRelay(res, request.requestId, events);
+  const relay = new ResponseRelay(res, request, events, deadlines);
   (client as UndiciNodeClient).pool.dispatch(
     {
       path: request.path,
       method: request.method,
       headers: request.headers,
       body: request.body,
-      headersTimeout: request.responseTimeoutMs,
-      bodyTimeout: request.idleTimeoutMs,
+      headersTimeout: UNDICI_TIMEOUTS_OFF,
+      bodyTimeout: UNDICI_TIMEOUTS_OFF,
     },
     relay,
   );
@@ -92,8 +102,9 @@ export function forwardUpgrade(
   socket: Duplex,
   head: Buffer,
   events: RelayEvents,
+  deadlines: DeadlineSweep,
 ): ForwardHandle {
-  const relay = new UpgradeRelay(socket, head, request.requestId, events);
+  const relay = new UpgradeRelay(socket, head, request, events, deadlines);
   (client as UndiciNodeClient).pool.dispatch(
     {
       path: request.path,
@@ -101,8 +112,8 @@ export function forwardUpgrade(
       headers: request.headers,
       body: null,
       upgrade: protocol,
-      headersTimeout: request.responseTimeoutMs,
-      bodyTimeout: request.idleTimeoutMs,
+      headersTimeout: UNDICI_TIMEOUTS_OFF,
+      bodyTimeout: UNDICI_TIMEOUTS_OFF,
     },
     relay,
   );

@@ -10,9 +10,9 @@ import type { Readable } from 'node:stream';
 import { GatehouseError } from '../errors.js';
 import { BodyTooLargeError } from './body-limit.js';
 import { forward, type NodeClient } from './forwarder.js';
-import type { ForwardHandle, RelayEvents, UpstreamRequest } from './relay.js';
+import type { BodyProgress, ForwardHandle, RelayEvents, UpstreamRequest } from './relay.js';
 import { RequestBody } from './request-body.js';
-import type { DeadlineEntry } from './request-deadlines.js';
+import type { Timed } from './deadline-sweep.js';
 import { RetryingExchange, type ClientEnd } from './retrying-exchange.js';
 import type { ProxyContext, ProxyTarget } from './upstream-proxy.js';
 
@@ -33,9 +33,10 @@ export function bodyShape(req: IncomingMessage): BodyShape {
   return { kind: 'length', bytes: Number(length) };
 }
 
-export class ProxiedRequest implements DeadlineEntry, ClientEnd {
+export class ProxiedRequest implements Timed, ClientEnd, BodyProgress {
   exchange: RetryingExchange | undefined;
   readonly deadline: number;
+  sweepSlot = -1;
   readonly method: string;
   body: Readable | null = null;
   private hasBody = false;
@@ -58,6 +59,11 @@ export class ProxiedRequest implements DeadlineEntry, ClientEnd {
     this.method = req.method ?? 'GET';
   }
 
+  /** The request body's progress (its RequestBody may release it before being assigned here). */
+  get lastChunkAt(): number {
+    return this.requestBody?.lastChunkAt ?? 0;
+  }
+
   get gone(): boolean {
     // Not req.destroyed: a body read to its end into the limit counter auto-destroys the request stream.
     return this.res.destroyed;
@@ -78,11 +84,13 @@ export class ProxiedRequest implements DeadlineEntry, ClientEnd {
       this.send(null);
       return;
     }
-    if (target.requestTimeoutMs > 0 && !req.complete) this.ctx.deadlines.track(this);
+    const timed = target.requestTimeoutMs > 0 && !req.complete;
+    if (timed) this.ctx.deadlines.track(this);
     this.requestBody = new RequestBody(
       req,
       { limitBytes: shape.kind === 'chunked' ? limit : 0, bufferBytes: target.bodyBufferBytes },
       this.onBody,
+      timed ? this.onBodyEnd : undefined,
     );
   }
 
@@ -92,8 +100,11 @@ export class ProxiedRequest implements DeadlineEntry, ClientEnd {
     this.requestBody?.abort();
   }
 
-  done(): boolean {
-    return this.req.complete || this.req.destroyed;
+  checkDeadline(now: number): boolean {
+    if (this.req.complete || this.req.destroyed) return true;
+    if (now < this.deadline) return false;
+    this.expire();
+    return true;
   }
 
   /**
@@ -119,9 +130,10 @@ export class ProxiedRequest implements DeadlineEntry, ClientEnd {
       body: this.body,
       responseTimeoutMs: this.target.timeouts.responseMs,
       idleTimeoutMs: this.target.timeouts.idleMs,
+      bodyProgress: this.hasBody ? this : null,
       requestId: this.requestId,
     };
-    return forward(client, this.upstreamRequest, this.res, events);
+    return forward(client, this.upstreamRequest, this.res, events, this.ctx.deadlines);
   }
 
   /**
@@ -137,6 +149,11 @@ export class ProxiedRequest implements DeadlineEntry, ClientEnd {
   cut(): void {
     this.res.destroy();
   }
+
+  /** The whole body arrived: its deadline is met. */
+  private readonly onBodyEnd = (): void => {
+    this.ctx.deadlines.untrack(this);
+  };
 
   private readonly onBody = (body: Readable | Error): void => {
     // Answered meanwhile (deadline) or the client left: nothing to forward.

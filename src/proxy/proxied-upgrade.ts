@@ -55,7 +55,15 @@ export class ProxiedUpgrade implements ClientEnd {
   }
 
   attempt(client: NodeClient, events: RelayEvents): ForwardHandle {
-    return forwardUpgrade(client, this.request, this.protocol, this.socket, this.head, events);
+    return forwardUpgrade(
+      client,
+      this.request,
+      this.protocol,
+      this.socket,
+      this.head,
+      events,
+      this.ctx.deadlines,
+    );
   }
 
   fail(error: GatehouseError): void {

@@ -12,9 +12,19 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly headers: string[];
   readonly body: Readable | null;
+  /** Longest wait for the response head, after the request (body included) stopped arriving. */
   readonly responseTimeoutMs: number;
+  /** Longest silence between two chunks of the response body. */
   readonly idleTimeoutMs: number;
+  /** The request body as it arrives from the client (null: none, or not streamed from it). */
+  readonly bodyProgress: BodyProgress | null;
   readonly requestId: string;
+}
+
+/** How far a streamed request body has come: every chunk restarts the response timeout. */
+export interface BodyProgress {
+  /** performance.now() of the last chunk received from the client (0: none yet). */
+  readonly lastChunkAt: number;
 }
 
 export interface RelayEvents {

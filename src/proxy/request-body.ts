@@ -18,6 +18,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { BodyTooLargeError } from './body-limit.js';
 import { ClientGoneError } from './forward-failure.js';
+import type { BodyProgress } from './relay.js';
 
 export interface RequestBodyOptions {
   /** 0 = not counted (the length is known and already checked, or there is no limit). */
@@ -29,8 +30,9 @@ export interface RequestBodyOptions {
 /** `ready` gets the stream once buffered, or the error that ended the body before that. */
 export type BodyReady = (body: Readable | BodyTooLargeError | ClientGoneError) => void;
 
-export class RequestBody {
+export class RequestBody implements BodyProgress {
   readonly stream = new PassThrough();
+  lastChunkAt = 0;
   private received = 0;
   private released = false;
   private detached = false;
@@ -39,6 +41,8 @@ export class RequestBody {
     private readonly source: Readable,
     private readonly options: RequestBodyOptions,
     private readonly ready: BodyReady,
+    /** The whole body arrived (not called when it failed). */
+    private readonly ended?: () => void,
   ) {
     source.on('data', this.onData);
     source.on('end', this.onEnd);
@@ -79,6 +83,7 @@ export class RequestBody {
   private readonly onData = (chunk: Buffer): void => {
     if (this.stream.destroyed) return this.detach();
     this.received += chunk.length;
+    this.lastChunkAt = performance.now();
     if (this.options.limitBytes > 0 && this.received > this.options.limitBytes)
       return this.fail(new BodyTooLargeError(this.options.limitBytes));
     const flowing = this.stream.write(chunk);
@@ -101,6 +106,7 @@ export class RequestBody {
     this.detach();
     this.stream.end();
     this.release();
+    this.ended?.();
   };
 
   private readonly onSourceError = (): void => {

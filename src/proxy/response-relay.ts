@@ -5,17 +5,19 @@
  * the raw header buffers, which the proxy needs anyway to filter hop-by-hop headers.
  */
 import type { ServerResponse } from 'node:http';
+import type { DeadlineSweep } from './deadline-sweep.js';
 import { RelayBase } from './relay-base.js';
-import { InvalidUpstreamResponseError, type RelayEvents } from './relay.js';
+import { InvalidUpstreamResponseError, type RelayEvents, type UpstreamRequest } from './relay.js';
 import { buildClientResponseHeaders } from './request-headers.js';
 
 export class ResponseRelay extends RelayBase {
   constructor(
     private readonly res: ServerResponse,
-    requestId: string,
+    request: UpstreamRequest,
     events: RelayEvents,
+    deadlines: DeadlineSweep,
   ) {
-    super(res, requestId, events);
+    super(res, request, events, deadlines);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -30,6 +32,7 @@ export class ResponseRelay extends RelayBase {
     }
     this.started = true;
     this.resumeUpstream = resume;
+    this.receivingBody();
     this.events.onResponseStart(status);
     return true;
   }

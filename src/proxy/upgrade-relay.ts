@@ -8,9 +8,10 @@
 import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { DeadlineSweep } from './deadline-sweep.js';
 import { ClientGoneError, classifyFailure } from './forward-failure.js';
 import { RelayBase } from './relay-base.js';
-import type { RelayEvents } from './relay.js';
+import type { RelayEvents, UpstreamRequest } from './relay.js';
 import { buildClientResponseHeaders } from './request-headers.js';
 
 function headOf(status: number, headers: readonly string[], extra: string): string {
@@ -41,10 +42,11 @@ export class UpgradeRelay extends RelayBase {
     private readonly client: Duplex,
     /** Bytes the client sent after its request head, for the upstream once upgraded. */
     private readonly head: Buffer,
-    requestId: string,
+    request: UpstreamRequest,
     events: RelayEvents,
+    deadlines: DeadlineSweep,
   ) {
-    super(client, requestId, events);
+    super(client, request, events, deadlines);
   }
 
   /** Once tunnelled, stopping means closing the tunnel. */
@@ -55,7 +57,7 @@ export class UpgradeRelay extends RelayBase {
 
   onUpgrade(status: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
     this.started = true;
-    this.finished = true;
+    this.settle();
     const client = this.client;
     upstream.on('error', (err: Error) => this.events.onTunnelError?.(err, 'upstream'));
     if (client.destroyed || !client.writable) {
@@ -96,6 +98,7 @@ export class UpgradeRelay extends RelayBase {
     if (status < 200) return true;
     this.started = true;
     this.resumeUpstream = resume;
+    this.receivingBody();
     const headers = buildClientResponseHeaders(rawHeaders, this.requestId);
     this.client.write(headOf(status, headers, 'connection: close\r\n'), 'latin1');
     this.events.onResponseStart(status);

@@ -12,9 +12,9 @@ import type { TLSSocket } from 'node:tls';
 import type { GatehouseError } from '../errors.js';
 import type { RequestTarget } from '../routing/normalize-path.js';
 import type { ProxyTrust } from './forwarded.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import { ProxiedRequest } from './proxied-request.js';
 import { ProxiedUpgrade } from './proxied-upgrade.js';
-import { RequestDeadlines } from './request-deadlines.js';
 import { buildUpstreamHeaders, type UpstreamHeaderPolicy } from './request-headers.js';
 import type { ExchangeServices, ExchangeTarget, RetryingExchange } from './retrying-exchange.js';
 import type { UpstreamPathRule } from './upstream-path.js';
@@ -53,7 +53,8 @@ export interface AdmittedRequest {
 
 export interface ProxyContext {
   readonly services: ExchangeServices;
-  readonly deadlines: RequestDeadlines;
+  /** Request-body deadlines and upstream timeouts, on one timer. */
+  readonly deadlines: DeadlineSweep;
   readonly answers: ErrorAnswers;
 }
 
@@ -93,8 +94,8 @@ export class UpstreamProxy implements RequestProxy {
   private readonly ctx: ProxyContext;
 
   constructor(services: ExchangeServices, answers: ErrorAnswers) {
-    const deadlines = new RequestDeadlines((err) =>
-      services.logger.error({ err }, 'request deadline handling failed unexpectedly'),
+    const deadlines = new DeadlineSweep((err) =>
+      services.logger.error({ err }, 'deadline handling failed unexpectedly'),
     );
     this.ctx = { services, deadlines, answers };
   }
@@ -138,6 +139,7 @@ export class UpstreamProxy implements RequestProxy {
       body: null,
       responseTimeoutMs: target.timeouts.responseMs,
       idleTimeoutMs: target.timeouts.idleMs,
+      bodyProgress: null,
       requestId,
     });
     upgrade.start();

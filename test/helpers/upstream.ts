@@ -5,7 +5,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -84,12 +85,33 @@ export async function startUpstream(name = 'upstream', handler?: UpstreamHandler
 }
 
 /** A port that was free a moment ago and has nothing listening (connection refused). */
+/**
+ * A port on 127.0.0.1 where nothing listens. It is taken below the kernel's ephemeral
+ * range, which listen(0) never hands out: a port freed after listen(0) could be handed
+ * to a server of another test file running at the same time, and then it no longer
+ * refuses.
+ */
 export async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const lowestEphemeral = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').then(
+    (text) => Number(text.trim().split(/\s+/)[0]),
+    () => 32768,
+  );
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, lowestEphemeral - 10_000));
+    if (await refuses(port)) return port;
+  }
+  throw new Error('no refusing port found below the ephemeral range');
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }
 
 export interface RawUpstream {
