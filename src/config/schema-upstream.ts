@@ -53,10 +53,10 @@ export const timeoutsSchema = z.strictObject({
     'TCP (+TLS) connect to a node. Exceeded: 504 `upstream_timeout`, counted as a connection failure (retry, passive ejection).',
   ),
   responseMs: durationMs(30_000).describe(
-    'From the request being sent to the response head arriving, restarted by every request body chunk sent. Exceeded: 504 `upstream_timeout`. Resolution about a second.',
+    'From the request being sent to the response head arriving, restarted by every request body chunk sent. Exceeded: 504 `upstream_timeout`. Enforced within 250 ms.',
   ),
   idleMs: durationMs(60_000).describe(
-    'Longest silence between two chunks of the response body. Exceeded: the client connection is closed (truncated body). Resolution about a second.',
+    'Longest silence between two chunks of the response body (not counted while the client reads slowly). Exceeded: the client connection is closed (truncated body). Enforced within 250 ms.',
   ),
 });
 
