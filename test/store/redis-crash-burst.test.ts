@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../helpers/async.js';
 import { readMetric } from '../helpers/metrics.js';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
@@ -27,6 +28,9 @@ const KEYS = 60;
 const WORKERS = 8;
 /** The crash comes after this many deletions were answered. */
 const CRASH_AFTER = 15;
+
+/** How long Redis stays down between the kill and the restart. */
+const OUTAGE_MS = 250;
 
 describe('Redis killed (-9) and restarted under a burst of API-key deletions', () => {
   let redis: TestRedisServer;
@@ -54,6 +58,10 @@ describe('Redis killed (-9) and restarted under a burst of API-key deletions', (
 
     let answered = 0;
     let crash: Promise<void> | undefined;
+    // Every deletion after the CRASH_AFTER-th waits for the kill itself: without that the
+    // rest of the burst could all be answered before the kill lands, and no deletion would
+    // meet the outage (seen once in a full run: 60 × 204).
+    let killed: Promise<void> | undefined;
     const statuses: Record<string, number> = {};
     const queue = keys.map((key, i) => ({ key, via: replicas[i % 2] as AdminTest }));
     const worker = async (): Promise<void> => {
@@ -63,11 +71,13 @@ describe('Redis killed (-9) and restarted under a burst of API-key deletions', (
           const res = await deleteKey(via, key);
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           answered += 1;
-          if (answered === CRASH_AFTER)
-            crash = (async () => {
-              await redis.kill9();
-              await redis.restart();
-            })();
+          if (answered === CRASH_AFTER) {
+            killed = redis.kill9();
+            // Down for a moment before the restart, so the outage is not over before any
+            // deletion can see it.
+            crash = killed.then(() => sleep(OUTAGE_MS)).then(() => redis.restart());
+          }
+          if (killed) await killed;
           if (res.status === 204) {
             // Read-your-writes: the replica that answered 204 refuses the key already.
             await assertRefused(via.gh.url, upstream, key, 'the replica that answered 204:');
