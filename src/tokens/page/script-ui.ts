@@ -87,9 +87,10 @@ export const UI_PART = `  function localDay(date) {
     const today = new Date();
     $('expires').min = localDay(new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1));
     $('expires').value = localDay(new Date(today.getFullYear(), today.getMonth(), today.getDate() + 30));
+    // The list first: the panel never shows a count of 0 that is only "not loaded yet".
+    await loadTokens();
     $('login').hidden = true;
     $('manage').hidden = false;
-    await loadTokens();
   }
 
   let pending = null;
