@@ -9,7 +9,8 @@
  * The timeouts are checked by the data plane's deadline sweep (deadline-sweep.ts), not by
  * undici, which is handed 0 (none) for both:
  * - `responseTimeoutMs` runs from the request being handed to a connection to the
- *   response head, restarted by every chunk of a request body still arriving;
+ *   response head, restarted by every chunk of a request body still arriving and by
+ *   every interim (1xx) answer;
  * - `idleTimeoutMs` runs between chunks of the response body, and not while the client
  *   is the slow side (backpressure), as undici's body timeout did.
  * Out of time, the exchange is aborted with the error codes undici used, so answers,
@@ -122,6 +123,11 @@ export abstract class RelayBase implements ForwardHandle, Timed {
     if (this.waiting !== RECEIVING_BODY || now - this.since < request.idleTimeoutMs) return false;
     this.abortUpstream?.(new UpstreamTimeoutError('UND_ERR_BODY_TIMEOUT'));
     return true;
+  }
+
+  /** An interim (1xx) answer: the node is alive, so the response timeout starts again (as undici did). */
+  protected interimResponse(): void {
+    this.since = performance.now();
   }
 
   /** The response head is in: from now on the idle timeout applies. */

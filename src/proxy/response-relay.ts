@@ -21,7 +21,11 @@ export class ResponseRelay extends RelayBase {
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (status < 200) return true; // 1xx informational: not relayed
+    if (status < 200) {
+      // 1xx informational: not relayed.
+      this.interimResponse();
+      return true;
+    }
     try {
       this.res.writeHead(status, buildClientResponseHeaders(rawHeaders, this.requestId));
     } catch {

@@ -95,7 +95,10 @@ export class UpgradeRelay extends RelayBase {
 
   /** The node answered without upgrading: relayed as a plain response, then the socket closes. */
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (status < 200) return true;
+    if (status < 200) {
+      this.interimResponse();
+      return true;
+    }
     this.started = true;
     this.resumeUpstream = resume;
     this.receivingBody();

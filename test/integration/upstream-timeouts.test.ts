@@ -11,7 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assertGatehouseError } from '../helpers/assertions.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send, type SimpleResponse } from '../helpers/http.js';
-import { startRawUpstream, startUpstream, type RawUpstream, type TestUpstream } from '../helpers/upstream.js';
+import {
+  readRequestHead,
+  startRawUpstream,
+  startUpstream,
+  type RawUpstream,
+  type TestUpstream,
+} from '../helpers/upstream.js';
 
 const RESPONSE_MS = 400;
 const IDLE_MS = 300;
@@ -53,6 +59,7 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
   let reader: TestUpstream;
   let deaf: RawUpstream;
   let bulk: TestUpstream;
+  let processing: RawUpstream;
 
   before(async () => {
     // Accepts, reads, never answers.
@@ -69,6 +76,17 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES });
       res.end(Buffer.alloc(DOWNLOAD_BYTES, 7));
     });
+    // Interim 102 answers, one every half responseMs, for three times responseMs; then 200.
+    processing = await startRawUpstream((socket) => {
+      void readRequestHead(socket).then(async () => {
+        for (let i = 0; i < 6 && !socket.destroyed; i++) {
+          socket.write('HTTP/1.1 102 Processing\r\n\r\n');
+          await sleep(RESPONSE_MS / 2);
+        }
+        if (!socket.destroyed)
+          socket.end('HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndone');
+      });
+    });
     const timeouts = { responseMs: RESPONSE_MS, idleMs: IDLE_MS };
     gh = await startGatehouse({
       infrastructures: [
@@ -76,9 +94,10 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
         { id: 'reader', nodes: [reader.url], timeouts },
         { id: 'deaf', nodes: [deaf.url], timeouts },
         { id: 'bulk', nodes: [bulk.url], timeouts },
+        { id: 'processing', nodes: [processing.url], timeouts },
       ],
       services: [{ id: 'svc', versions: [{ id: 'v1', auth: { methods: ['public'] } }] }],
-      deployments: ['silent', 'reader', 'deaf', 'bulk'].map((id) => ({
+      deployments: ['silent', 'reader', 'deaf', 'bulk', 'processing'].map((id) => ({
         id,
         service: 'svc',
         version: 'v1',
@@ -93,7 +112,7 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
 
   after(async () => {
     await gh.stop();
-    await Promise.all([silent, reader, deaf, bulk].map((u) => u.close()));
+    await Promise.all([silent, reader, deaf, bulk, processing].map((u) => u.close()));
   });
 
   it('a silent node → 504 upstream_timeout, never before responseMs and within a sweep or so after it', async () => {
@@ -121,6 +140,14 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
       res.elapsedMs > RESPONSE_MS * 2,
       `the upload took longer than responseMs (${res.elapsedMs} ms)`,
     );
+  });
+
+  it('interim 1xx answers restart responseMs: a node sending 102 Processing meanwhile is waited for', async () => {
+    const started = performance.now();
+    const res = await send(gh.url, '/processing/x');
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.text, 'done');
+    assert.ok(performance.now() - started > RESPONSE_MS * 2, 'the answer came after several responseMs');
   });
 
   it('a node that stops reading an upload and never answers → 504 once the body stops flowing', async () => {
