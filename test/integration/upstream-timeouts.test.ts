@@ -116,10 +116,12 @@ describe('upstream timeouts (responseMs, idleMs)', () => {
   });
 
   it('a silent node → 504 upstream_timeout, never before responseMs and within a sweep or so after it', async () => {
+    const connections = silent.connections.length;
     const started = performance.now();
     const res = await send(gh.url, '/silent/x');
     const elapsed = performance.now() - started;
     assertGatehouseError(res, 504, 'upstream_timeout');
+    assert.equal(silent.connections.length, connections + 1, 'the node was reached');
     assert.ok(elapsed >= RESPONSE_MS, `not early: ${elapsed.toFixed(0)} ms`);
     // The sweep runs every 250 ms; the bound leaves room for a loaded CI machine.
     assert.ok(elapsed < RESPONSE_MS + 2_000, `not late: ${elapsed.toFixed(0)} ms`);
