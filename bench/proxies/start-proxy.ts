@@ -29,9 +29,10 @@ const STARTUP_TIMEOUT_MS = 120_000;
 /**
  * Extra node flags for Gatehouse, space-separated, for profiling a scenario, e.g.
  * BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+ * BENCH_FLOOR_NODE_ARGS does the same for the passthrough proxies, to profile the floor beside it.
  */
-function extraNodeArgs(): string[] {
-  return (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+function extraNodeArgs(variable = 'BENCH_GATEHOUSE_NODE_ARGS'): string[] {
+  return (process.env[variable] ?? '').split(' ').filter((a) => a !== '');
 }
 
 async function launch(
@@ -49,6 +50,7 @@ async function launch(
     case 'http-proxy-passthrough': {
       const script = benchScript(`proxies/${scenario.proxy}.js`);
       const child = spawnPinned(scenario.name, cores, process.execPath, [
+        ...extraNodeArgs('BENCH_FLOOR_NODE_ARGS'),
         script,
         String(port),
         ctx.upstreamUrl,

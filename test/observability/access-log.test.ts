@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/observability/log.js';
-import { AccessLog, microsAsMillis, type AccessRecord } from '../../src/observability/access-log.js';
+import { AccessLog, IsoTime, microsAsMillis, type AccessRecord } from '../../src/observability/access-log.js';
 import { CapturedLog } from '../helpers/gatehouse.js';
 
 const record = (path: string): AccessRecord => ({
@@ -71,5 +71,38 @@ describe('AccessLog', () => {
     assert.equal(log.lines[0]?.upstreamMs, 0.005);
     assert.equal(log.lines[1]?.durationMs, 0.007);
     assert.equal(log.lines[1]?.upstreamMs, undefined);
+  });
+
+  it('formats the time exactly as toISOString, across seconds and when the clock steps back', () => {
+    const time = new IsoTime();
+    const start = Date.UTC(2026, 11, 31, 23, 59, 58, 990);
+    const check = (ms: number): void => assert.equal(time.format(ms), new Date(ms).toISOString(), `${ms}`);
+    for (let ms = start; ms < start + 3_000; ms++) check(ms); // through a year's end
+    for (const ms of [start + 500, start - 86_400_000, start + 1_999, 0, 999, 1_000, start]) check(ms);
+    for (let i = 0; i < 10_000; i++) check(Math.floor(Math.random() * 4e12));
+  });
+
+  it("writes each line's own deployment, node and address when they change between lines", () => {
+    const log = new CapturedLog();
+    const access = new AccessLog(createLogger('info', log.stream));
+    const varied = [
+      { deployment: 'a', node: 'http://127.0.0.1:9001', remote: '::1' },
+      { deployment: 'a', node: 'http://127.0.0.1:9001', remote: '::1' },
+      { deployment: 'b"quoted', node: 'http://127.0.0.1:9002', remote: '10.0.0.1' },
+      { deployment: 'a', node: 'http://127.0.0.1:9001', remote: '::1' },
+    ];
+    for (const fields of varied) access.write({ ...record('/p'), ...fields });
+    access.write({ ...record('/p'), deployment: undefined, node: undefined, remote: undefined });
+    access.flush();
+    assert.equal(log.lines.length, varied.length + 1);
+    varied.forEach((fields, i) => {
+      assert.equal(log.lines[i]?.deployment, fields.deployment);
+      assert.equal(log.lines[i]?.node, fields.node);
+      assert.equal(log.lines[i]?.remote, fields.remote);
+    });
+    const last = log.lines[varied.length];
+    assert.equal(last?.deployment, undefined);
+    assert.equal(last?.node, undefined);
+    assert.equal(last?.remote, undefined);
   });
 });
