@@ -5,6 +5,7 @@
  * `Vary: Origin` so a cache keeps one copy per origin.
  */
 import type { ServerResponse } from 'node:http';
+import type { AnswerHeaders } from './plan-view.js';
 import type { CorsConfig } from '../config/schema-policy.js';
 
 /** Exposed to pages whatever the policy says: what a client needs to read Gatehouse's answers. */
@@ -62,7 +63,7 @@ export function originAllowed(policy: CorsPolicy, origin: string): boolean {
   return false;
 }
 
-function allowOrigin(res: ServerResponse, policy: CorsPolicy, origin: string): void {
+function allowOrigin(res: AnswerHeaders, policy: CorsPolicy, origin: string): void {
   res.setHeader('access-control-allow-origin', policy.anyOrigin && !policy.allowCredentials ? '*' : origin);
   if (policy.allowCredentials) res.setHeader('access-control-allow-credentials', 'true');
 }
@@ -72,7 +73,7 @@ function allowOrigin(res: ServerResponse, policy: CorsPolicy, origin: string): v
  * written so they reach both Gatehouse's own errors and relayed upstream answers (an
  * upstream header of the same name replaces Gatehouse's).
  */
-export function applyCors(res: ServerResponse, policy: CorsPolicy, origin: string | undefined): void {
+export function applyCors(res: AnswerHeaders, policy: CorsPolicy, origin: string | undefined): void {
   res.setHeader('vary', 'Origin');
   if (origin === undefined || !originAllowed(policy, origin)) return;
   allowOrigin(res, policy, origin);

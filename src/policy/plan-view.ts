@@ -29,3 +29,12 @@ export interface RoutedRequest {
   readonly plan: TrafficPlan;
   readonly deployment: TrafficDeployment;
 }
+
+/**
+ * Where the policy puts the headers of an admitted request (CORS, RateLimit): the
+ * ServerResponse, or, for a WebSocket handshake, a collection the upgrade door keeps.
+ */
+export interface AnswerHeaders {
+  setHeader(name: string, value: string): unknown;
+  readonly headersSent: boolean;
+}

@@ -19,7 +19,7 @@ import { answerPreflight, applyCors } from './cors.js';
 import { FailedCredentialThrottle } from './failed-credentials.js';
 import { limitHits } from './limit-keys.js';
 import { matchDeployment } from './match-deployment.js';
-import type { RoutedRequest, TrafficDeployment, TrafficPlan } from './plan-view.js';
+import type { AnswerHeaders, RoutedRequest, TrafficDeployment, TrafficPlan } from './plan-view.js';
 import { RateLimiter, type LimitVerdict } from './rate-limiter.js';
 import { renderRateLimit } from './ratelimit-headers.js';
 
@@ -30,7 +30,7 @@ export interface TrafficPolicyDeps {
   readonly logger: Logger;
 }
 
-export type { RoutedRequest } from './plan-view.js';
+export type { AnswerHeaders, RoutedRequest } from './plan-view.js';
 
 export class TrafficPolicy {
   readonly limiter: RateLimiter;
@@ -63,8 +63,12 @@ export class TrafficPolicy {
     return new GatehouseError('forbidden', "The origin is not allowed by this deployment's CORS policy.");
   }
 
-  /** The gate's admission wrapped in the deployment's traffic policy; headers go on `res`. */
-  admit(routed: RoutedRequest, req: IncomingMessage, res: ServerResponse): MaybePromise<Admission> {
+  /**
+   * The gate's admission wrapped in the deployment's traffic policy; headers go on `res`.
+   * Requests and WebSocket handshakes alike: an Upgrade header is no way around a limit
+   * or the failed-credential throttle.
+   */
+  admit(routed: RoutedRequest, req: IncomingMessage, res: AnswerHeaders): MaybePromise<Admission> {
     const { deployment, plan } = routed;
     const traffic = deployment.traffic;
     if (traffic?.cors) applyCors(res, traffic.cors, req.headers.origin);
@@ -85,7 +89,7 @@ export class TrafficPolicy {
   private authenticate(
     routed: RoutedRequest,
     req: IncomingMessage,
-    res: ServerResponse,
+    res: AnswerHeaders,
     addressOf: () => string,
   ): MaybePromise<Admission> {
     const admission = routed.deployment.gate.admit(req);
@@ -98,7 +102,7 @@ export class TrafficPolicy {
     admission: Admission,
     routed: RoutedRequest,
     req: IncomingMessage,
-    res: ServerResponse,
+    res: AnswerHeaders,
     addressOf: () => string,
   ): MaybePromise<Admission> {
     if (!admission.allowed) {
@@ -117,7 +121,7 @@ export class TrafficPolicy {
   private rateLimit(
     deployment: TrafficDeployment,
     req: IncomingMessage,
-    res: ServerResponse,
+    res: AnswerHeaders,
     identity: Identity,
     addressOf: () => string,
   ): MaybePromise<Admission | undefined> {

@@ -1,6 +1,8 @@
 /**
  * The data plane's upgrade door (Node's `upgrade` event). A WebSocket handshake takes
- * the same way as a request: route, the same admission helper, then the proxy, which
+ * the same way as a request: route, the deployment's traffic policy around its gate
+ * (rate limits, failed-credential throttling: an Upgrade header is no way around
+ * either), then the proxy, which
  * forwards it through the node's pool (counted in flight on the node for the tunnel's
  * life, passively ejected on connect failure). It is counted in the request metrics and
  * access-logged when its connection closes, with the status the client got (101 once
@@ -16,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { CompiledDeployment, PlanHolder } from '../plan/plan.js';
 import { GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
+import type { AnswerHeaders, TrafficPolicy } from '../policy/traffic-policy.js';
 import type { ErrorAnswers, ProxiedHandshake, RequestProxy } from '../proxy/upstream-proxy.js';
 import { admit } from './admission.js';
 import type { RequestRecorder } from './request-record.js';
@@ -28,7 +31,17 @@ export interface UpgradeServices {
   readonly proxy: RequestProxy;
   readonly answers: ErrorAnswers;
   readonly recorder: RequestRecorder;
+  readonly traffic: TrafficPolicy;
 }
+
+/**
+ * A handshake has no ServerResponse for the policy's CORS and RateLimit headers: a
+ * refusal carries its own (Retry-After, RateLimit), and the 101 is the node's, relayed.
+ */
+const HANDSHAKE_HEADERS: AnswerHeaders = Object.freeze({
+  setHeader: (): undefined => undefined,
+  headersSent: false,
+});
 
 const WEBSOCKET = /(^|,)\s*websocket\s*(,|$)/i;
 
@@ -45,7 +58,7 @@ export class UpgradeDoor {
       return;
     }
     const startedAt = performance.now();
-    const { plans, logger, answers, recorder } = this.services;
+    const { plans, logger, answers, recorder, traffic } = this.services;
     const requestId = requestIdFor(req.headers['x-request-id']);
     const remote = req.socket.remoteAddress;
     const plan = plans.current;
@@ -73,7 +86,7 @@ export class UpgradeDoor {
     if (routed instanceof GatehouseError) return refuse(routed);
     deployment = routed.deployment;
     admit(
-      () => routed.deployment.gate.admit(req),
+      () => traffic.admit(routed, req, HANDSHAKE_HEADERS),
       (admission) => {
         if (socket.destroyed) return;
         if (!admission.allowed) return refuse(admission.error);

@@ -11,53 +11,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { WebSocket, WebSocketServer } from 'ws';
 import { deferred, waitFor } from '../helpers/async.js';
 import { publicDeployment, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { parseRawResponse, send, sendRaw } from '../helpers/http.js';
 import { readMetric } from '../helpers/metrics.js';
 import { refusedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
-
-interface WsNode {
-  readonly upstream: TestUpstream;
-  readonly handshakes: string[];
-  readonly wss: WebSocketServer;
-}
-
-async function startWsNode(name: string): Promise<WsNode> {
-  const upstream = await startUpstream(name);
-  const wss = new WebSocketServer({ noServer: true });
-  const handshakes: string[] = [];
-  wss.on('connection', (socket) =>
-    socket.on('message', (data: Buffer) => socket.send(`${name}:${String(data)}`)),
-  );
-  upstream.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    handshakes.push(req.url ?? '');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-  return { upstream, handshakes, wss };
-}
-
-async function closeWsNode(node: WsNode): Promise<void> {
-  for (const client of node.wss.clients) client.terminate();
-  node.wss.close();
-  await node.upstream.close();
-}
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-async function closeClient(ws: WebSocket): Promise<void> {
-  const closed = deferred();
-  ws.once('close', () => closed.resolve());
-  ws.close(1000);
-  await closed.promise;
-}
+import { closeClient, closeWsNode, open, startWsNode, type WsNode } from '../helpers/websocket.js';
 
 const wsUrl = (gh: TestGatehouse, path: string): string => gh.url.replace(/^http/, 'ws') + path;
 
