@@ -180,7 +180,9 @@ export const failedCredentialsSchema = z
       .min(1)
       .max(86_400)
       .default(60)
-      .describe('Window in which refused credentials (401) from one address are counted.'),
+      .describe(
+        'Window in which refused credentials (401) from one address (an IPv6 address: its /64) are counted.',
+      ),
     slowAfter: z
       .number()
       .int()

@@ -1,6 +1,6 @@
 /**
  * Failed-credential throttling: credentials refused with 401 are counted per client
- * address (fixed window): in Redis with the Redis store (`store.increment`, shared by
+ * address, an IPv6 address's /64 standing for all of it (address-prefix.ts; fixed window): in Redis with the Redis store (`store.increment`, shared by
  * every replica), in memory otherwise (a SQLite write per 401 would let a flood of bad
  * credentials turn into a flood of synchronous disk writes). Above `slowAfter` refusals in a window each further 401 is delayed (by
  * `delayStepMs` per refusal, at most 2 s); at `maxFailures` the address is refused with
@@ -19,6 +19,7 @@ import { GatehouseError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { GatehouseMetrics } from '../observability/metrics.js';
 import type { CounterState, Store } from '../store/types.js';
+import { networkOf } from './address-prefix.js';
 
 type Counter = (key: string, windowMs: number) => Promise<CounterState>;
 
@@ -58,7 +59,7 @@ export class FailedCredentialThrottle {
   /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
   refusal(addressOf: () => string): GatehouseError | undefined {
     if (this.blocks === undefined || this.blocks.size === 0) return undefined;
-    const address = addressOf();
+    const address = networkOf(addressOf());
     const until = this.blocks.get(address);
     if (until === undefined) return undefined;
     const now = this.clock.now();
@@ -76,8 +77,9 @@ export class FailedCredentialThrottle {
     );
   }
 
-  /** Counts one refused credential from `address` and waits out the slow-down; never throws. */
-  async failed(address: string, config: FailedCredentialsConfig): Promise<void> {
+  /** Counts one refused credential from `client` and waits out the slow-down; never throws. */
+  async failed(client: string, config: FailedCredentialsConfig): Promise<void> {
+    const address = networkOf(client);
     let count: number;
     try {
       const counter = await this.count(`fc:${address}`, config.windowSec * 1000);

@@ -67,4 +67,15 @@ describe('failed-credential throttling', () => {
     clock.advance(2_000);
     assert.equal((await from('203.0.113.9', KEYS.alice)).status, 200);
   });
+
+  it('counts an IPv6 client by its /64: rotating addresses within it does not reset the count', async () => {
+    for (let i = 1; i <= 3; i++)
+      assertGatehouseError(
+        await from(`2001:db8:7:7::${i.toString(16)}`, `gh_guess_${i}_000000000`),
+        401,
+        'invalid_token',
+      );
+    assertGatehouseError(await from('2001:db8:7:7:ffff::99', KEYS.alice), 429, 'rate_limited');
+    assert.equal((await from('2001:db8:7:8::1', KEYS.alice)).status, 200, 'the next /64 is not affected');
+  });
 });
