@@ -1,10 +1,12 @@
 /**
  * The Helm chart (helm/gatehouse) as the tests see it without a `helm` binary: values
  * loading and merging, and mirrors of the few template functions whose output the
- * tests run: `gatehouse.fullname` and `gatehouse.config` (_helpers.tpl), the
- * /etc/gatehouse layout of the projected volume (`gatehouse.volumes`, _pod.tpl) and
- * the chart's refusals (`gatehouse.validate`). Where helm is installed,
- * check-rendered.ts compares these mirrors with `helm template`'s output.
+ * tests run: `gatehouse.fullname`, `gatehouse.config` and the listener ports
+ * (`gatehouse.dataPlanePort`, `gatehouse.adminPort`, `gatehouse.decisionsPort`) in
+ * _helpers.tpl, the /etc/gatehouse layout of the projected volume
+ * (`gatehouse.volumes`, _pod.tpl) and the chart's refusals (`gatehouse.validate`).
+ * Where helm is installed, check-rendered.ts compares these mirrors with
+ * `helm template`'s output.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -205,6 +207,11 @@ function numberAt(values: Values, fallback: number, ...path: string[]): number {
   return typeof value === 'number' ? value : fallback;
 }
 
+/** The loopback test of gatehouse.validate (admin and decision hosts). */
+function isLoopback(host: string): boolean {
+  return host.startsWith('127.') || host === 'localhost' || host === '::1';
+}
+
 /** Mirror of gatehouse.validate: the message of the first refusal, or null. */
 export function chartRefusal(values: Values): string | null {
   const mode = at(values, 'mode');
@@ -222,7 +229,7 @@ export function chartRefusal(values: Values): string | null {
   const configuredHost = at(values, 'config', 'server', 'admin', 'host');
   const adminHost =
     typeof configuredHost === 'string' && configuredHost !== '' ? configuredHost : '127.0.0.1';
-  if (adminHost.startsWith('127.') || adminHost === 'localhost' || adminHost === '::1')
+  if (isLoopback(adminHost))
     return `config.server.admin.host is ${adminHost}: the kubelet's probes and Prometheus cannot reach a loopback listener`;
   if (
     at(values, 'tls', 'admin', 'enabled') === true &&
@@ -231,6 +238,21 @@ export function chartRefusal(values: Values): string | null {
     return "tls.admin.clientCertificates: required would refuse the kubelet's probes";
   if (dataPlanePort(values) === adminPort(values))
     return 'config.server.dataPlane.port and config.server.admin.port must differ';
+  const decisions = at(values, 'config', 'server', 'decisions');
+  if (isObject(decisions)) {
+    if (decisions.port === 0)
+      return 'config.server.decisions.port 0 picks a free port at start, which no containerPort or Service can name';
+    const port = decisionsPort(values);
+    for (const [listener, other] of [
+      ['dataPlane', dataPlanePort(values)],
+      ['admin', adminPort(values)],
+    ] as const)
+      if (port === other)
+        return `config.server.decisions.port (${port}) must differ from config.server.${listener}.port`;
+    const host = typeof decisions.host === 'string' && decisions.host !== '' ? decisions.host : '127.0.0.1';
+    if (isLoopback(host))
+      return `config.server.decisions.host is ${host} (Gatehouse's default when the config gives none): the decisions Service and the ingress controllers cannot reach a loopback listener`;
+  }
   const readinessDelayMs = numberAt(values, 0, 'config', 'server', 'shutdown', 'readinessDelayMs');
   const drainTimeoutMs = numberAt(values, 25_000, 'config', 'server', 'shutdown', 'drainTimeoutMs');
   const needed =
@@ -256,4 +278,15 @@ export function dataPlanePort(values: Values): number {
 
 export function adminPort(values: Values): number {
   return numberAt(values, 9090, 'config', 'server', 'admin', 'port');
+}
+
+/**
+ * Mirror of gatehouse.decisionsPort: the forward-auth decision listener's port (the
+ * schema's default 8081 when config.server.decisions gives none), or null when the
+ * listener is not configured (no containerPort, Service or NetworkPolicy rule).
+ */
+export function decisionsPort(values: Values): number | null {
+  if (!isObject(at(values, 'config', 'server', 'decisions'))) return null;
+  const port = at(values, 'config', 'server', 'decisions', 'port');
+  return typeof port === 'number' && port !== 0 ? port : 8081;
 }

@@ -4,7 +4,7 @@
  * own loader, and the invariants that matter (probe paths served, ports from the
  * config, admin Service ClusterIP, the replica/SQLite refusal, shutdown timing, the
  * image's command, no template reading a value values.yaml lacks, the generated
- * README). `helm lint`/`helm template` run in CI where helm is installed (.ci/run).
+ * README, the forward-auth decision listener's port, Service and refusals). `helm lint`/`helm template` run in CI where helm is installed (.ci/run).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,7 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
+import { decisionsSchema } from '../../src/config/schema-policy.js';
 import { validateConfigText } from '../../src/plan/validate.js';
 import { makeCertificates } from '../client/tls-support.js';
 import { send } from '../helpers/http.js';
@@ -35,6 +36,7 @@ import {
   at,
   chartRefusal,
   dataPlanePort,
+  decisionsPort,
   defaultValues,
   exampleValueFiles,
   probeScheme,
@@ -345,5 +347,148 @@ describe('helm chart TLS wiring (issue #14)', () => {
       schemaErrors(valuesWith({ tls: { dataPlane: { clientCertificates: 'sometimes' } } })),
       [],
     );
+  });
+});
+
+describe('helm chart forward-auth decision endpoint (config.server.decisions)', () => {
+  const schemaDefaults = decisionsSchema.parse({});
+  const withDecisions = (decisions: object, layer: Values = {}): Values =>
+    valuesWith({ ...layer, config: { server: { decisions } } });
+
+  it("is off unless the config sets it; the port is the config's, else the schema's default", () => {
+    for (const [name, values] of allValues) {
+      assert.equal(at(values, 'config', 'server', 'decisions'), undefined, `${name} leaves it off`);
+      assert.equal(decisionsPort(values), null, name);
+    }
+    assert.equal(decisionsPort(withDecisions({ host: '0.0.0.0' })), schemaDefaults.port);
+    assert.equal(decisionsPort(withDecisions({ host: '0.0.0.0', port: 8181 })), 8181);
+    assert.match(
+      template('_helpers.tpl'),
+      new RegExp(
+        String.raw`define "gatehouse\.decisionsPort" -\}\}\n.*\.Values\.config\.server -\}\}\n` +
+          String.raw`\{\{- if kindIs "map" \$server\.decisions -\}\}\n` +
+          String.raw`\{\{- default ${schemaDefaults.port} \$server\.decisions\.port -\}\}\n\{\{- end -\}\}`,
+      ),
+    );
+    // What the chart renders with it, Gatehouse's own loader accepts as is.
+    const values = withDecisions({ host: '0.0.0.0', port: 8181 });
+    assert.equal(chartRefusal(values), null);
+    assert.deepEqual(schemaErrors(values), []);
+    assert.deepEqual(loadRendered(values).server.decisions, { host: '0.0.0.0', port: 8181 });
+  });
+
+  it('the pod declares the decisions containerPort only when the listener is configured', () => {
+    const pod = template('_pod.tpl');
+    assert.match(
+      pod,
+      /\{\{- with include "gatehouse\.decisionsPort" \. \}\}\n(?: +#.*\n)? +- name: decisions\n +containerPort: \{\{ \. \}\}\n +protocol: TCP\n +\{\{- end \}\}\n/,
+    );
+    assert.equal((pod.match(/name: decisions/g) ?? []).length, 1, 'no unguarded decisions port');
+  });
+
+  it('the decisions Service is ClusterIP only, targets the decisions port, and no Ingress leads to it', () => {
+    const service = template('service-decisions.yaml');
+    const adminGuard = /^\{\{- if (.*) \}\}$/m.exec(template('service-admin.yaml'))?.[1];
+    assert.ok(adminGuard);
+    assert.equal(
+      service.split('\n')[0],
+      `{{- if and (include "gatehouse.decisionsPort" .) (${adminGuard}) }}`,
+      'only with the listener, and in the modes the admin Service is rendered in',
+    );
+    assert.match(service, /^ {2}name: \{\{ include "gatehouse\.decisionsServiceName" \. \}\}$/m);
+    assert.match(
+      template('_helpers.tpl'),
+      /define "gatehouse\.decisionsServiceName" -\}\}\n\{\{- printf "%s-decisions" \(include "gatehouse\.fullname" \.\)/,
+    );
+    assert.match(service, /^ {2}type: ClusterIP$/m);
+    assert.doesNotMatch(service, /type: \{\{|nodePort|loadBalancer|externalTrafficPolicy/);
+    assert.match(
+      service,
+      /- name: decisions\n +port: \{\{ \.Values\.decisionsService\.port \}\}\n +targetPort: decisions\n/,
+    );
+    assert.doesNotMatch(template('ingress.yaml'), /decisions/);
+    assert.match(template('ingress.yaml'), /port:\s+name: http$/m);
+    assert.match(
+      template('NOTES.txt'),
+      /\{\{- if include "gatehouse\.decisionsPort" \. \}\}\nDecisions \(ClusterIP\): +service\/\{\{ include "gatehouse\.decisionsServiceName" \. \}\}/,
+    );
+  });
+
+  it('the NetworkPolicy opens the decisions port to networkPolicy.decisionsFrom only', () => {
+    assert.match(
+      template('networkpolicy.yaml'),
+      /\{\{- if include "gatehouse\.decisionsPort" \. \}\}\n +\{\{- with \.Values\.networkPolicy\.decisionsFrom \}\}\n +- ports:\n +- port: decisions\n +protocol: TCP\n +from:\n +\{\{- toYaml \. \| nindent 8 \}\}\n +\{\{- end \}\}\n +\{\{- end \}\}/,
+    );
+    assert.deepEqual(at(defaultValues(), 'networkPolicy', 'decisionsFrom'), []);
+  });
+
+  it('refuses the decision listener on the data-plane or admin port, on port 0, or on loopback', () => {
+    assert.match(
+      chartRefusal(withDecisions({ host: '0.0.0.0', port: 8080 })) ?? '',
+      /decisions\.port \(8080\) must differ from config\.server\.dataPlane\.port/,
+    );
+    assert.match(
+      chartRefusal(withDecisions({ host: '0.0.0.0', port: 9090 })) ?? '',
+      /decisions\.port \(9090\) must differ from config\.server\.admin\.port/,
+    );
+    // The default decision port against a data plane moved onto it.
+    assert.match(
+      chartRefusal(
+        valuesWith({ config: { server: { dataPlane: { port: 8081 }, decisions: { host: '0.0.0.0' } } } }),
+      ) ?? '',
+      /must differ from config\.server\.dataPlane\.port/,
+    );
+    assert.match(chartRefusal(withDecisions({ host: '0.0.0.0', port: 0 })) ?? '', /picks a free port/);
+    // Gatehouse's default host is loopback: the chart refuses it rather than rewriting it.
+    assert.match(
+      chartRefusal(withDecisions({})) ?? '',
+      new RegExp(`decisions\\.host is ${schemaDefaults.host.replaceAll('.', '\\.')} .*loopback`),
+    );
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1'])
+      assert.match(chartRefusal(withDecisions({ host })) ?? '', /loopback/, host);
+    for (const host of ['0.0.0.0', '::', '10.1.2.3'])
+      assert.equal(chartRefusal(withDecisions({ host })), null, host);
+    // The template holds the same refusals, with the same wording.
+    const helpers = template('_helpers.tpl');
+    for (const text of [
+      'config.server.decisions.port 0 picks a free port at start, which no containerPort or Service can name',
+      'config.server.decisions.port (%s) must differ from config.server.%s.port',
+      "config.server.decisions.host is %s (Gatehouse's default when the config gives none): the decisions Service and the ingress controllers cannot reach a loopback listener",
+      '{{- range $listener := list "dataPlane" "admin" -}}',
+      `{{- $decisionsHost := default "${schemaDefaults.host}" $decisions.host -}}`,
+      '{{- if or (hasPrefix "127." $decisionsHost) (eq $decisionsHost "localhost") (eq $decisionsHost "::1") -}}',
+    ])
+      assert.ok(helpers.includes(text), text);
+  });
+
+  it('the schema takes decisionsService and networkPolicy.decisionsFrom, and refuses typos under them', () => {
+    assert.deepEqual(
+      schemaErrors(
+        withDecisions(
+          { host: '0.0.0.0', port: 8081 },
+          {
+            decisionsService: { port: 18081, annotations: { 'example.com/team': 'edge' } },
+            networkPolicy: {
+              enabled: true,
+              decisionsFrom: [
+                { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+              ],
+            },
+          },
+        ),
+      ),
+      [],
+    );
+    const refused: [string, Values][] = [
+      ['a misspelt key', { decisionsService: { prot: 8081 } }],
+      ['a decisions Service of another type', { decisionsService: { type: 'LoadBalancer' } }],
+      ['port 0', { decisionsService: { port: 0 } }],
+      ['a port that is not a number', { decisionsService: { port: '8081' } }],
+      ['peers that are not a list', { networkPolicy: { decisionsFrom: 'ingress-nginx' } }],
+    ];
+    for (const [what, layer] of refused) assert.notDeepEqual(schemaErrors(valuesWith(layer)), [], what);
+    const withoutService = defaultValues();
+    delete withoutService.decisionsService;
+    assert.notDeepEqual(schemaErrors(withoutService), [], 'decisionsService is required, as adminService is');
   });
 });

@@ -3,8 +3,10 @@
  * `helm lint` and `helm template` for values.yaml and every example, every rendered
  * object validated against the Kubernetes schemas (kubernetes-models, and the
  * Prometheus Operator's for ServiceMonitor/PrometheusRule), the invariants checked on
- * the rendered objects, the ConfigMap compared with chart-model.ts's mirror, and each
- * refusal compared with the mirror's. Prints one line per check; exits 1 on a failure.
+ * the rendered objects (also with the forward-auth decision listener, which no example
+ * enables), the ConfigMap and the container ports compared with chart-model.ts's
+ * mirrors, and each refusal compared with the mirror's. Prints one line per check;
+ * exits 1 on a failure.
  *
  *   npx tsx test/packaging/check-rendered.ts
  */
@@ -26,8 +28,10 @@ import { ConfigMap, PersistentVolumeClaim, Service, ServiceAccount } from 'kuber
 import {
   CHART_DIR,
   adminPort,
+  at,
   chartRefusal,
   dataPlanePort,
+  decisionsPort,
   exampleValueFiles,
   EXAMPLES_DIR,
   probeScheme,
@@ -125,7 +129,12 @@ function checkRendered(name: string, values: Values, objects: K8sObject[]): void
       assert.ok(gatehouse, `${workload.metadata.name} runs Gatehouse`);
       assert.deepEqual(gatehouse.args, cmd);
       const ports = Object.fromEntries((gatehouse.ports ?? []).map((p) => [p.name, p.containerPort]));
-      assert.deepEqual(ports, { http: dataPlanePort(values), admin: adminPort(values) });
+      const decisions = decisionsPort(values);
+      assert.deepEqual(ports, {
+        http: dataPlanePort(values),
+        admin: adminPort(values),
+        ...(decisions === null ? {} : { decisions }),
+      });
       const scheme = probeScheme(values);
       assert.deepEqual(gatehouse.livenessProbe?.httpGet, { path: '/healthz', port: 'admin', scheme });
       assert.deepEqual(gatehouse.readinessProbe?.httpGet, { path: '/readyz', port: 'admin', scheme });
@@ -136,19 +145,99 @@ function checkRendered(name: string, values: Values, objects: K8sObject[]): void
     for (const service of objects.filter((o) => o.kind === 'Service' && o.metadata.name.endsWith('-admin')))
       assert.equal((service as unknown as { spec: { type: string } }).spec.type, 'ClusterIP');
   });
+  check(
+    `${name}: the decisions Service, when config.server.decisions is set, is ClusterIP on the decisions port`,
+    () => {
+      type ServiceSpec = { type: string; ports: { name: string; port: number; targetPort: unknown }[] };
+      const services = objects.filter((o) => o.kind === 'Service' && o.metadata.name.endsWith('-decisions'));
+      const workloads = objects.filter((o) => o.kind === 'Deployment').length;
+      if (decisionsPort(values) === null || workloads === 0) {
+        assert.deepEqual(services, []);
+        return;
+      }
+      assert.deepEqual(
+        services.map((o) => o.metadata.name),
+        [`${RELEASE}-decisions`],
+      );
+      const spec = (services[0] as unknown as { spec: ServiceSpec }).spec;
+      assert.equal(spec.type, 'ClusterIP');
+      assert.deepEqual(spec.ports, [
+        {
+          name: 'decisions',
+          port: at(values, 'decisionsService', 'port'),
+          targetPort: 'decisions',
+          protocol: 'TCP',
+        },
+      ]);
+    },
+  );
+  check(`${name}: no Ingress leads to the admin or decisions Service`, () => {
+    for (const ingress of objects.filter((o) => o.kind === 'Ingress'))
+      for (const rule of (
+        ingress as unknown as {
+          spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
+        }
+      ).spec.rules)
+        for (const path of rule.http.paths)
+          assert.equal(path.backend.service.name, RELEASE, 'the data-plane Service only');
+  });
+  check(`${name}: the NetworkPolicy opens the decisions port to networkPolicy.decisionsFrom only`, () => {
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as
+      { spec: { ingress: { ports: { port: string }[]; from?: unknown[] }[] } } | undefined;
+    if (!policy) return;
+    const rules = policy.spec.ingress.filter((r) => r.ports.some((p) => p.port === 'decisions'));
+    const from = (at(values, 'networkPolicy', 'decisionsFrom') ?? []) as unknown[];
+    if (decisionsPort(values) === null || from.length === 0) assert.deepEqual(rules, []);
+    else assert.deepEqual(rules, [{ ports: [{ port: 'decisions', protocol: 'TCP' }], from }]);
+  });
 }
 
 const sets: [string, Values][] = [
   ['values.yaml', valuesWith({})],
   ...exampleValueFiles().map((f): [string, Values] => [f, valuesWith(f)]),
 ];
-for (const [name, values] of sets) {
-  const file = name === 'values.yaml' ? [] : ['-f', join(EXAMPLES_DIR, name)];
+// The forward-auth decision listener, which no example enables: standalone with a
+// NetworkPolicy, standalone on the default port without decisionsFrom, and a sidecar.
+const decisionLayers: [string, Values][] = [
+  [
+    'forward-auth decisions',
+    {
+      config: { server: { decisions: { host: '0.0.0.0', port: 8181 } } },
+      decisionsService: { port: 80 },
+      networkPolicy: {
+        enabled: true,
+        decisionsFrom: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+        ],
+      },
+    },
+  ],
+  [
+    'forward-auth decisions on the default port',
+    { config: { server: { decisions: { host: '0.0.0.0' } } }, networkPolicy: { enabled: true } },
+  ],
+  [
+    'forward-auth decisions in a sidecar',
+    {
+      mode: 'sidecar',
+      sidecar: { apiNode: { image: { repository: 'registry.example.com/api' } } },
+      config: { server: { decisions: { host: '0.0.0.0' } } },
+    },
+  ],
+];
+for (const [name, values, layer] of [
+  ...sets.map(([n, v]): [string, Values, Values | undefined] => [n, v, undefined]),
+  ...decisionLayers.map(([n, l]): [string, Values, Values | undefined] => [n, valuesWith(l), l]),
+]) {
+  const run = (args: string[]): { status: number | null; out: string } =>
+    layer
+      ? withValuesFile(layer, (path) => helm([...args, '-f', path]))
+      : helm(name === 'values.yaml' ? args : [...args, '-f', join(EXAMPLES_DIR, name)]);
   check(`${name}: helm lint`, () => {
-    const lint = helm(['lint', CHART_DIR, ...file]);
+    const lint = run(['lint', CHART_DIR]);
     assert.equal(lint.status, 0, lint.out);
   });
-  const rendered = helm(['template', RELEASE, CHART_DIR, ...file]);
+  const rendered = run(['template', RELEASE, CHART_DIR]);
   check(`${name}: helm template`, () => assert.equal(rendered.status, 0, rendered.out));
   if (rendered.status !== 0) continue;
   const objects = parseAllDocuments(rendered.out)
@@ -164,6 +253,18 @@ const refusals: [string, Values][] = [
   ['an admin listener on loopback', { config: { server: { admin: { host: '127.0.0.1' } } } }],
   ['a grace period shorter than the drain', { terminationGracePeriodSeconds: 20 }],
   ['one port for both listeners', { config: { server: { admin: { port: 8080 } } } }],
+  [
+    'the decision listener on the data-plane port',
+    { config: { server: { decisions: { host: '0.0.0.0', port: 8080 } } } },
+  ],
+  [
+    'the decision listener on the admin port',
+    { config: { server: { decisions: { host: '0.0.0.0', port: 9090 } } } },
+  ],
+  ['the decision listener on port 0', { config: { server: { decisions: { host: '0.0.0.0', port: 0 } } } }],
+  ["the decision listener on Gatehouse's default host", { config: { server: { decisions: {} } } }],
+  ['the decision listener on localhost', { config: { server: { decisions: { host: 'localhost' } } } }],
+  ['the decision listener on 0.0.0.0', { config: { server: { decisions: { host: '0.0.0.0' } } } }],
   ['the bundled Redis without a password', { redis: { enabled: true }, replicaCount: 2 }],
   ['a sidecar without an API node image', { mode: 'sidecar' }],
 ];

@@ -29,6 +29,10 @@ gatehouse.config; keep the two in step.
 {{- printf "%s-admin" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{- define "gatehouse.decisionsServiceName" -}}
+{{- printf "%s-decisions" (include "gatehouse.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "gatehouse.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "gatehouse.fullname" .) .Values.serviceAccount.name -}}
@@ -143,6 +147,18 @@ redis.auth.existingSecret is set and the config names no password.
 {{- end -}}
 
 {{/*
+The forward-auth decision listener's port (config.server.decisions; 8081, the
+schema's default, when it gives none), or empty when the listener is not configured:
+then the chart renders no containerPort, Service or NetworkPolicy rule for it.
+*/}}
+{{- define "gatehouse.decisionsPort" -}}
+{{- $server := default dict .Values.config.server -}}
+{{- if kindIs "map" $server.decisions -}}
+{{- default 8081 $server.decisions.port -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 What the chart refuses. Every message says what to change. Included by every
 workload template so that `helm template` fails before anything is applied.
 */}}
@@ -168,6 +184,22 @@ workload template so that `helm template` fails before anything is applied.
 {{- end -}}
 {{- if eq (include "gatehouse.dataPlanePort" .) (include "gatehouse.adminPort" .) -}}
 {{- fail "config.server.dataPlane.port and config.server.admin.port must differ" -}}
+{{- end -}}
+{{- if kindIs "map" $server.decisions -}}
+{{- $decisions := $server.decisions -}}
+{{- if eq (toString $decisions.port) "0" -}}
+{{- fail "config.server.decisions.port 0 picks a free port at start, which no containerPort or Service can name: give a fixed port (or leave it out for 8081)" -}}
+{{- end -}}
+{{- $decisionsPort := include "gatehouse.decisionsPort" . -}}
+{{- range $listener := list "dataPlane" "admin" -}}
+{{- if eq $decisionsPort (include (printf "gatehouse.%sPort" $listener) $) -}}
+{{- fail (printf "config.server.decisions.port (%s) must differ from config.server.%s.port: give the decision listener a port of its own" $decisionsPort $listener) -}}
+{{- end -}}
+{{- end -}}
+{{- $decisionsHost := default "127.0.0.1" $decisions.host -}}
+{{- if or (hasPrefix "127." $decisionsHost) (eq $decisionsHost "localhost") (eq $decisionsHost "::1") -}}
+{{- fail (printf "config.server.decisions.host is %s (Gatehouse's default when the config gives none): the decisions Service and the ingress controllers cannot reach a loopback listener. Set config.server.decisions.host: 0.0.0.0 (the decisions Service stays ClusterIP; see networkPolicy.decisionsFrom)" $decisionsHost) -}}
+{{- end -}}
 {{- end -}}
 {{- $shutdown := default dict $server.shutdown -}}
 {{- $drainMs := add (default 0 $shutdown.readinessDelayMs) (ternary 25000 $shutdown.drainTimeoutMs (not (hasKey $shutdown "drainTimeoutMs"))) -}}

@@ -19,6 +19,12 @@ the data volume at /var/lib/gatehouse, the image's declared volume.
     - name: admin
       containerPort: {{ include "gatehouse.adminPort" . }}
       protocol: TCP
+    {{- with include "gatehouse.decisionsPort" . }}
+    # The forward-auth decision listener (config.server.decisions), for the ingress controllers.
+    - name: decisions
+      containerPort: {{ . }}
+      protocol: TCP
+    {{- end }}
   {{- $env := include "gatehouse.env" . | trim }}
   {{- if $env }}
   env:
