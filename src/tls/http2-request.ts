@@ -4,7 +4,10 @@
  * headers (`:method`, `:path`, `:scheme`, `:authority`) and may lack `Host`. Before the
  * handler sees one, the pseudo-headers are removed (they must never be forwarded as
  * fields) and `:authority` becomes `Host` (RFC 9113 8.3.1), so routing, the Host checks
- * and forwarding to HTTP/1.1 upstreams work as for HTTP/1.1; a body without a length
+ * and forwarding to HTTP/1.1 upstreams work as for HTTP/1.1. A request whose `Host` names
+ * another authority than `:authority` is malformed (RFC 9113 8.3.1): it is handed on with
+ * both as Host lines, which the router refuses with 400, so no host can be routed by one
+ * name and read by an upstream or a cache under the other. A body without a length
  * reads as chunked. HTTP/2 has no hop-by-hop fields (Node refuses a request carrying
  * `Connection`), and the response's connection-specific fields are dropped by Node's
  * compatibility layer.
@@ -39,12 +42,33 @@ export function normalizeHttp2Request(req: Http2ServerRequest): void {
     rawHeaders.push(name, raw[i + 1] as string);
   }
   if (!hasHost && typeof headers.host === 'string') rawHeaders.push('host', headers.host);
+  else if (
+    typeof authority === 'string' &&
+    authority !== '' &&
+    !sameAuthority(authority, headers.host, source[':scheme'])
+  )
+    rawHeaders.push('host', authority);
   Object.defineProperties(req, {
     url: { value: url, writable: true, configurable: true },
     method: { value: method, writable: true, configurable: true },
     headers: { value: headers, writable: true, configurable: true },
     rawHeaders: { value: rawHeaders, writable: true, configurable: true },
   });
+}
+
+/** `:authority` and `Host` name the same host and port (a scheme's default port may be left out). */
+function sameAuthority(
+  authority: string,
+  host: string | undefined,
+  scheme: string | string[] | undefined,
+): boolean {
+  if (host === undefined) return true;
+  const defaultPort = scheme === 'http' ? ':80' : ':443';
+  const plain = (value: string): string => {
+    const lower = value.toLowerCase();
+    return lower.endsWith(defaultPort) ? lower.slice(0, -defaultPort.length) : lower;
+  };
+  return plain(authority) === plain(host);
 }
 
 /** The data-plane handler for a server that may speak HTTP/2 and HTTP/1.1. */

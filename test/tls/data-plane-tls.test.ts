@@ -164,6 +164,37 @@ describe('the data plane over TLS', () => {
     }
   });
 
+  it('refuses an HTTP/2 request whose Host names another authority than :authority (RFC 9113 8.3.1)', async () => {
+    const session = http2Connect(gh.url, { ca: pki.read('ca.crt') });
+    const ask = (host: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const stream = session.request({
+          ':path': '/public/api/v1/svc/authority',
+          ':authority': new URL(gh.url).host,
+          host,
+        });
+        let status = 0;
+        const chunks: Buffer[] = [];
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
+        stream.on('error', reject);
+        stream.end();
+      });
+    try {
+      const reached = upstream.requests.length;
+      const other = await ask('other.example');
+      assert.equal(other.status, 400);
+      assert.equal((JSON.parse(other.body) as { error: string }).error, 'bad_request');
+      assert.equal(upstream.requests.length, reached, 'a malformed request is not forwarded');
+      const authority = new URL(gh.url).host;
+      assert.equal((await ask(authority.toUpperCase())).status, 200, 'the same authority, in any case');
+      assert.equal(upstream.requests.at(-1)?.headers['x-forwarded-host'], authority.toUpperCase());
+    } finally {
+      session.close();
+    }
+  });
+
   it('answers an HTTP/2 request Gatehouse refuses with the JSON error', async () => {
     const session = http2Connect(gh.url, { ca: pki.read('ca.crt') });
     try {
