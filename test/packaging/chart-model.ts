@@ -4,7 +4,9 @@
  * tests run: `gatehouse.fullname`, `gatehouse.config` and the listener ports
  * (`gatehouse.dataPlanePort`, `gatehouse.adminPort`, `gatehouse.decisionsPort`) in
  * _helpers.tpl, the /etc/gatehouse layout of the projected volume
- * (`gatehouse.volumes`, _pod.tpl) and the chart's refusals (`gatehouse.validate`).
+ * (`gatehouse.volumes`, _pod.tpl), the ServiceMonitor's scrape endpoint
+ * (servicemonitor.yaml with `gatehouse.serviceMonitorTlsConfig`) and the chart's
+ * refusals (`gatehouse.validate`).
  * Where helm is installed, check-rendered.ts compares these mirrors with
  * `helm template`'s output.
  */
@@ -142,6 +144,66 @@ export function probeScheme(values: Values): string {
   return at(values, 'tls', 'admin', 'enabled') === true ? 'HTTPS' : String(at(values, 'probes', 'scheme'));
 }
 
+/** Mirror of gatehouse.adminServiceName. */
+export function adminServiceName(values: Values, release: string): string {
+  return trimName(`${fullname(values, release)}-admin`);
+}
+
+/** Whether servicemonitor.yaml renders (its guard). */
+function serviceMonitorRendered(values: Values): boolean {
+  return (
+    at(values, 'metrics', 'serviceMonitor', 'enabled') === true &&
+    (at(values, 'mode') === 'standalone' || at(values, 'sidecar', 'apiNode', 'enabled') === true)
+  );
+}
+
+/** A non-empty metrics.serviceMonitor.tlsConfig (Helm treats an empty map as unset). */
+function userScrapeTlsConfig(values: Values): Record<string, unknown> | null {
+  const tlsConfig = at(values, 'metrics', 'serviceMonitor', 'tlsConfig');
+  return isObject(tlsConfig) && Object.keys(tlsConfig).length > 0 ? tlsConfig : null;
+}
+
+/** The chart mounts the admin certificate, so the ca.crt of its Secret is the default CA. */
+function chartAdminCertificate(values: Values): string | null {
+  const secretName = at(values, 'tls', 'admin', 'secretName');
+  return at(values, 'tls', 'admin', 'enabled') === true && typeof secretName === 'string' && secretName !== ''
+    ? secretName
+    : null;
+}
+
+/** The ServiceMonitor's one endpoint, as far as the scheme and TLS go. */
+export interface ScrapeEndpoint {
+  readonly scheme: 'http' | 'https';
+  readonly tlsConfig?: Record<string, unknown>;
+}
+
+/**
+ * Mirror of servicemonitor.yaml's endpoint scheme and tlsConfig (with
+ * gatehouse.serviceMonitorTlsConfig), or null when the ServiceMonitor is not rendered.
+ * Over HTTPS: metrics.serviceMonitor.tlsConfig when given, else the admin Secret's
+ * ca.crt and the admin Service's in-cluster name.
+ */
+export function serviceMonitorEndpoint(
+  values: Values,
+  release: string,
+  namespace: string,
+): ScrapeEndpoint | null {
+  if (!serviceMonitorRendered(values)) return null;
+  const scheme = probeScheme(values).toLowerCase() === 'https' ? 'https' : 'http';
+  if (scheme === 'http') return { scheme };
+  const user = userScrapeTlsConfig(values);
+  if (user) return { scheme, tlsConfig: structuredClone(user) };
+  const secretName = chartAdminCertificate(values);
+  if (secretName === null) return { scheme };
+  return {
+    scheme,
+    tlsConfig: {
+      ca: { secret: { name: secretName, key: 'ca.crt' } },
+      serverName: `${adminServiceName(values, release)}.${namespace}.svc`,
+    },
+  };
+}
+
 /** One file of the projected /etc/gatehouse volume and where it comes from. */
 export interface ProjectedFile {
   readonly path: string;
@@ -236,6 +298,13 @@ export function chartRefusal(values: Values): string | null {
     at(values, 'tls', 'admin', 'clientCertificates') === 'required'
   )
     return "tls.admin.clientCertificates: required would refuse the kubelet's probes";
+  if (
+    serviceMonitorRendered(values) &&
+    probeScheme(values) === 'HTTPS' &&
+    userScrapeTlsConfig(values) === null &&
+    chartAdminCertificate(values) === null
+  )
+    return 'metrics.serviceMonitor.tlsConfig is needed: the admin listener serves HTTPS (probes.scheme HTTPS) with a certificate the chart does not mount (no tls.admin.enabled with tls.admin.secretName), so the ServiceMonitor has no CA to verify it and every scrape would fail';
   if (dataPlanePort(values) === adminPort(values))
     return 'config.server.dataPlane.port and config.server.admin.port must differ';
   const decisions = at(values, 'config', 'server', 'decisions');

@@ -4,7 +4,8 @@
  * own loader, and the invariants that matter (probe paths served, ports from the
  * config, admin Service ClusterIP, the replica/SQLite refusal, shutdown timing, the
  * image's command, no template reading a value values.yaml lacks, the generated
- * README, the forward-auth decision listener's port, Service and refusals). `helm lint`/`helm template` run in CI where helm is installed (.ci/run).
+ * README, the forward-auth decision listener's port, Service and refusals, the
+ * ServiceMonitor's scheme and tlsConfig over an HTTPS admin listener). `helm lint`/`helm template` run in CI where helm is installed (.ci/run).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,10 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import {
+  ServiceMonitor,
+  type IServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
@@ -33,15 +38,18 @@ import {
   CHART_DIR,
   ROOT,
   adminPort,
+  adminServiceName,
   at,
   chartRefusal,
   dataPlanePort,
   decisionsPort,
   defaultValues,
   exampleValueFiles,
+  mergeValues,
   probeScheme,
   projectedSecretFiles,
   renderConfig,
+  serviceMonitorEndpoint,
   valuesWith,
   type Values,
 } from './chart-model.js';
@@ -490,5 +498,225 @@ describe('helm chart forward-auth decision endpoint (config.server.decisions)', 
     const withoutService = defaultValues();
     delete withoutService.decisionsService;
     assert.notDeepEqual(schemaErrors(withoutService), [], 'decisionsService is required, as adminService is');
+  });
+});
+
+describe('helm chart ServiceMonitor over an HTTPS admin listener (metrics.serviceMonitor.tlsConfig)', () => {
+  /** The Prometheus Operator's type of one endpoint's tlsConfig: object literals typed with it fail tsc on a misspelt field. */
+  type ScrapeTlsConfig = NonNullable<NonNullable<IServiceMonitor['spec']['endpoints']>[number]['tlsConfig']>;
+  const monitored = (layer: Values = {}): Values =>
+    valuesWith(
+      mergeValues(
+        {
+          metrics: { serviceMonitor: { enabled: true } },
+          tls: { admin: { enabled: true, secretName: 'admin-tls' } },
+        },
+        layer,
+      ),
+    );
+  /** The ServiceMonitor servicemonitor.yaml renders for these values, reduced to its endpoint's scheme and TLS, checked against the operator's schema. */
+  function scrape(
+    values: Values,
+    release = 'gatehouse',
+    namespace = 'monitoring',
+  ): ReturnType<typeof serviceMonitorEndpoint> {
+    const endpoint = serviceMonitorEndpoint(values, release, namespace);
+    if (endpoint)
+      new ServiceMonitor({
+        metadata: { name: release },
+        spec: { selector: {}, endpoints: [{ port: 'admin', path: '/metrics', ...endpoint }] },
+      }).validate();
+    return endpoint;
+  }
+  const userTlsConfig: ScrapeTlsConfig = {
+    ca: { configMap: { name: 'internal-ca', key: 'ca.pem' } },
+    serverName: 'gatehouse-admin.edge.svc',
+    cert: { secret: { name: 'prometheus-scrape-tls', key: 'tls.crt' } },
+    keySecret: { name: 'prometheus-scrape-tls', key: 'tls.key' },
+  };
+
+  it("scrapes with the probes' scheme, HTTPS once tls.admin is on, and renders tlsConfig over HTTPS only", () => {
+    const monitor = template('servicemonitor.yaml');
+    assert.doesNotMatch(monitor, /\.Values\.probes\.scheme/, 'the scheme follows tls.admin as the probes do');
+    assert.match(monitor, /^\{\{- \$scheme := lower \(include "gatehouse\.probeScheme" \.\) \}\}$/m);
+    assert.match(
+      monitor,
+      new RegExp(
+        String.raw`\n {4}- port: admin\n {6}path: /metrics\n {6}scheme: \{\{ \$scheme \}\}\n` +
+          String.raw` {6}interval: .*\n {6}scrapeTimeout: .*\n` +
+          String.raw` {6}\{\{- if eq \$scheme "https" \}\}\n` +
+          String.raw` {6}\{\{- with include "gatehouse\.serviceMonitorTlsConfig" \. \}\}\n` +
+          String.raw` {6}tlsConfig:\n {8}\{\{- \. \| nindent 8 \}\}\n {6}\{\{- end \}\}\n {6}\{\{- end \}\}\n\{\{- end \}\}\n?$`,
+      ),
+    );
+    assert.equal((monitor.match(/tlsConfig/g) ?? []).length, 1, 'no tlsConfig outside the https guard');
+    assert.equal(scrape(valuesWith({})), null, 'off by default');
+    assert.deepEqual(scrape(valuesWith({ metrics: { serviceMonitor: { enabled: true } } })), {
+      scheme: 'http',
+    });
+    assert.deepEqual(
+      scrape(valuesWith({ metrics: { serviceMonitor: { enabled: true, tlsConfig: userTlsConfig } } })),
+      { scheme: 'http' },
+      'a tlsConfig is not rendered for plain HTTP',
+    );
+    // probes.scheme stays HTTP (its default): tls.admin alone switches the scrape to HTTPS.
+    assert.equal(scrape(monitored())?.scheme, 'https');
+    assert.equal(at(monitored(), 'probes', 'scheme'), 'HTTP');
+    assert.deepEqual(at(defaultValues(), 'metrics', 'serviceMonitor', 'tlsConfig'), {});
+  });
+
+  it("by default trusts the ca.crt of the admin TLS Secret and verifies the admin Service's DNS name", () => {
+    const helpers = template('_helpers.tpl');
+    const helper =
+      /\{\{- define "gatehouse\.serviceMonitorTlsConfig" -\}\}\n([\s\S]*?)\n\{\{- end -\}\}\n\n/.exec(
+        helpers,
+      )?.[1];
+    assert.equal(
+      helper,
+      [
+        '{{- if .Values.metrics.serviceMonitor.tlsConfig -}}',
+        '{{- toYaml .Values.metrics.serviceMonitor.tlsConfig -}}',
+        '{{- else if and .Values.tls.admin.enabled .Values.tls.admin.secretName -}}',
+        'ca:',
+        '  secret:',
+        '    name: {{ .Values.tls.admin.secretName }}',
+        '    key: ca.crt',
+        'serverName: {{ printf "%s.%s.svc" (include "gatehouse.adminServiceName" .) .Release.Namespace }}',
+        '{{- end -}}',
+      ].join('\n'),
+    );
+    assert.match(
+      helpers,
+      /define "gatehouse\.adminServiceName" -\}\}\n\{\{- printf "%s-admin" \(include "gatehouse\.fullname" \.\)/,
+    );
+    assert.match(
+      template('service-admin.yaml'),
+      /^ {2}name: \{\{ include "gatehouse\.adminServiceName" \. \}\}$/m,
+    );
+    const expected: ScrapeTlsConfig = {
+      ca: { secret: { name: 'admin-tls', key: 'ca.crt' } },
+      serverName: 'gatehouse-admin.monitoring.svc',
+    };
+    const values = monitored();
+    assert.deepEqual(scrape(values), { scheme: 'https', tlsConfig: expected });
+    assert.equal(adminServiceName(values, 'gatehouse'), 'gatehouse-admin');
+    assert.equal(scrape(values, 'edge', 'apis')?.tlsConfig?.serverName, 'edge-gatehouse-admin.apis.svc');
+    assert.equal(
+      scrape(monitored({ fullnameOverride: 'gh' }), 'edge', 'apis')?.tlsConfig?.serverName,
+      'gh-admin.apis.svc',
+    );
+    // The CA is the one of the Secret the admin listener serves its certificate from.
+    assert.ok(
+      projectedSecretFiles(values).some(
+        (f) => f.path === 'tls/admin/server.crt' && f.secretName === 'admin-tls',
+      ),
+    );
+    // tls.admin.clientCaSecretName verifies clients, not the server: it does not change the scrape's CA.
+    assert.deepEqual(
+      scrape(monitored({ tls: { admin: { clientCaSecretName: 'clients-ca' } } }))?.tlsConfig,
+      expected,
+    );
+    // The sidecar's example API node: its admin Service carries the same name.
+    assert.deepEqual(
+      scrape(
+        monitored({
+          mode: 'sidecar',
+          sidecar: { apiNode: { image: { repository: 'registry.example.com/api' } } },
+        }),
+      ),
+      { scheme: 'https', tlsConfig: expected },
+    );
+    assert.equal(chartRefusal(values), null);
+    assert.deepEqual(schemaErrors(values), []);
+  });
+
+  it('a tlsConfig in the values replaces the default one entirely', () => {
+    const values = monitored({ metrics: { serviceMonitor: { tlsConfig: userTlsConfig } } });
+    assert.deepEqual(scrape(values), { scheme: 'https', tlsConfig: userTlsConfig });
+    const skip: ScrapeTlsConfig = { insecureSkipVerify: true };
+    assert.deepEqual(
+      scrape(monitored({ metrics: { serviceMonitor: { tlsConfig: skip } } }))?.tlsConfig,
+      skip,
+      'nothing of the default (ca, serverName) is merged in',
+    );
+    assert.equal(chartRefusal(values), null);
+    assert.deepEqual(schemaErrors(values), []);
+  });
+
+  it('refuses an HTTPS admin listener whose certificate the chart does not mount, unless tlsConfig is set', () => {
+    // The config serves the admin listener with its own files; the probes are told HTTPS.
+    const own: Values = {
+      probes: { scheme: 'HTTPS' },
+      config: { server: { admin: { tls: { cert: 'secrets/admin/tls.crt', key: 'secrets/admin/tls.key' } } } },
+    };
+    const refused = valuesWith(mergeValues(own, { metrics: { serviceMonitor: { enabled: true } } }));
+    assert.match(chartRefusal(refused) ?? '', /^metrics\.serviceMonitor\.tlsConfig is needed: /);
+    assert.deepEqual(scrape(refused), { scheme: 'https' }, 'it would render no CA');
+    for (const [what, layer] of [
+      ['with a tlsConfig', { metrics: { serviceMonitor: { enabled: true, tlsConfig: userTlsConfig } } }],
+      ['without a ServiceMonitor', {}],
+      [
+        'in a sidecar without the example API node (no ServiceMonitor rendered)',
+        {
+          mode: 'sidecar',
+          sidecar: { apiNode: { enabled: false } },
+          metrics: { serviceMonitor: { enabled: true } },
+        },
+      ],
+    ] as [string, Values][])
+      assert.equal(chartRefusal(valuesWith(mergeValues(own, layer))), null, what);
+    assert.equal(chartRefusal(monitored()), null, 'tls.admin gives the CA');
+    // The template holds the same refusal, with the same wording.
+    const helpers = template('_helpers.tpl');
+    for (const text of [
+      '{{- $serviceMonitor := and .Values.metrics.serviceMonitor.enabled (or (eq .Values.mode "standalone") .Values.sidecar.apiNode.enabled) -}}',
+      '{{- if and $serviceMonitor (eq (include "gatehouse.probeScheme" .) "HTTPS") (not .Values.metrics.serviceMonitor.tlsConfig) (not (and .Values.tls.admin.enabled .Values.tls.admin.secretName)) -}}',
+      `{{- fail "${chartRefusal(refused) ?? '?'}. Set metrics.serviceMonitor.tlsConfig (ca.secret or ca.configMap with the CA that issued the admin certificate, and serverName), or serve the admin certificate through tls.admin" -}}`,
+    ])
+      assert.ok(helpers.includes(text), text);
+    assert.equal(
+      /^\{\{- if (.*) \}\}$/m.exec(template('servicemonitor.yaml'))?.[1],
+      'and .Values.metrics.serviceMonitor.enabled (or (eq .Values.mode "standalone") .Values.sidecar.apiNode.enabled)',
+      'the refusal applies where the ServiceMonitor is rendered',
+    );
+  });
+
+  it('the schema takes a Prometheus Operator tlsConfig and refuses typos under it', () => {
+    for (const tlsConfig of [
+      {},
+      userTlsConfig,
+      {
+        ca: { secret: { name: 'internal-ca', key: 'ca.crt', optional: false } },
+        serverName: 'gatehouse.internal',
+      },
+      { insecureSkipVerify: true },
+      {
+        ca: { configMap: { name: 'kube-root-ca.crt', key: 'ca.crt' } },
+        minVersion: 'TLS12',
+        maxVersion: 'TLS13',
+      },
+    ])
+      assert.deepEqual(
+        schemaErrors(monitored({ metrics: { serviceMonitor: { tlsConfig } } })),
+        [],
+        JSON.stringify(tlsConfig),
+      );
+    const refused: [string, unknown][] = [
+      ['a misspelt key', { serverNmae: 'gatehouse-admin.edge.svc' }],
+      ['a misspelt key in a selector', { ca: { secret: { name: 'internal-ca', kye: 'ca.crt' } } }],
+      ['a selector without its key', { ca: { secret: { name: 'internal-ca' } } }],
+      [
+        'a CA from a Secret and a ConfigMap at once',
+        { ca: { secret: { name: 'a', key: 'ca.crt' }, configMap: { name: 'b', key: 'ca.crt' } } },
+      ],
+      ['a client certificate without its key', { cert: { secret: { name: 'scrape-tls', key: 'tls.crt' } } }],
+      ['a client key without its certificate', { keySecret: { name: 'scrape-tls', key: 'tls.key' } }],
+      ['a file in the Prometheus pod (not a SafeTLSConfig field)', { caFile: '/etc/prometheus/ca.crt' }],
+      ['insecureSkipVerify that is not a boolean', { insecureSkipVerify: 'yes' }],
+      ['an unknown TLS version', { minVersion: '1.2' }],
+      ['a tlsConfig that is not an object', 'ca.crt'],
+    ];
+    for (const [what, tlsConfig] of refused)
+      assert.notDeepEqual(schemaErrors(valuesWith({ metrics: { serviceMonitor: { tlsConfig } } })), [], what);
   });
 });

@@ -4,9 +4,10 @@
  * object validated against the Kubernetes schemas (kubernetes-models, and the
  * Prometheus Operator's for ServiceMonitor/PrometheusRule), the invariants checked on
  * the rendered objects (also with the forward-auth decision listener, which no example
- * enables), the ConfigMap and the container ports compared with chart-model.ts's
- * mirrors, and each refusal compared with the mirror's. Prints one line per check;
- * exits 1 on a failure.
+ * enables), the ConfigMap, the container ports and the ServiceMonitor's scheme and
+ * tlsConfig (also over an HTTPS admin listener, which no example enables) compared
+ * with chart-model.ts's mirrors, and each refusal compared with the mirror's. Prints
+ * one line per check; exits 1 on a failure.
  *
  *   npx tsx test/packaging/check-rendered.ts
  */
@@ -36,6 +37,7 @@ import {
   EXAMPLES_DIR,
   probeScheme,
   renderConfig,
+  serviceMonitorEndpoint,
   valuesWith,
   type Values,
 } from './chart-model.js';
@@ -43,6 +45,8 @@ import { readDockerfile } from './dockerfile.js';
 
 const HELM = process.env.HELM ?? 'helm';
 const RELEASE = 'gatehouse';
+// Rendered with --namespace: the ServiceMonitor's serverName and namespaceSelector name it.
+const NAMESPACE = 'edge';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: unknown };
 type Validator = (object: K8sObject) => void;
@@ -171,6 +175,32 @@ function checkRendered(name: string, values: Values, objects: K8sObject[]): void
       ]);
     },
   );
+  check(`${name}: the ServiceMonitor scrapes with the scheme and tlsConfig chart-model.ts computes`, () => {
+    type Endpoint = { port: string; path: string; scheme: string; tlsConfig?: Record<string, unknown> };
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor') as unknown as (K8sObject & {
+      spec: { namespaceSelector: { matchNames: string[] }; endpoints: Endpoint[] };
+    })[];
+    const expected = serviceMonitorEndpoint(values, RELEASE, NAMESPACE);
+    if (expected === null) {
+      assert.deepEqual(monitors, []);
+      return;
+    }
+    assert.equal(monitors.length, 1);
+    const monitor = monitors[0] as (typeof monitors)[number];
+    assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [NAMESPACE]);
+    assert.equal(monitor.spec.endpoints.length, 1);
+    const { port, path, scheme, tlsConfig } = monitor.spec.endpoints[0] as Endpoint;
+    assert.deepEqual([port, path], ['admin', '/metrics']);
+    assert.deepEqual({ scheme, ...(tlsConfig === undefined ? {} : { tlsConfig }) }, expected);
+    assert.ok(scheme === 'http' || tlsConfig !== undefined, 'an https scrape has a tlsConfig');
+    // The default verifies the rendered admin Service's in-cluster name.
+    const own = at(values, 'metrics', 'serviceMonitor', 'tlsConfig') as object | undefined;
+    if (tlsConfig && Object.keys(own ?? {}).length === 0) {
+      const admin = objects.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-admin'));
+      assert.ok(admin);
+      assert.equal(tlsConfig.serverName, `${admin.metadata.name}.${NAMESPACE}.svc`);
+    }
+  });
   check(`${name}: no Ingress leads to the admin or decisions Service`, () => {
     for (const ingress of objects.filter((o) => o.kind === 'Ingress'))
       for (const rule of (
@@ -225,9 +255,60 @@ const decisionLayers: [string, Values][] = [
     },
   ],
 ];
+// The ServiceMonitor over an HTTPS admin listener, which no example enables: the
+// default tlsConfig (tls.admin's Secret), the values' own (with a client certificate,
+// tls.admin.clientCertificates optional), HTTPS from the config's own files with a
+// tlsConfig, and the sidecar's example API node.
+const scrapeTlsConfig = {
+  ca: { configMap: { name: 'internal-ca', key: 'ca.pem' } },
+  serverName: `gatehouse-admin.${NAMESPACE}.svc`,
+  cert: { secret: { name: 'prometheus-scrape-tls', key: 'tls.crt' } },
+  keySecret: { name: 'prometheus-scrape-tls', key: 'tls.key' },
+};
+const adminTls = { admin: { enabled: true, secretName: 'gatehouse-admin-tls' } };
+const serviceMonitorLayers: [string, Values][] = [
+  ['ServiceMonitor over admin TLS', { tls: adminTls, metrics: { serviceMonitor: { enabled: true } } }],
+  [
+    'ServiceMonitor over admin TLS with its own tlsConfig',
+    {
+      tls: { admin: { ...adminTls.admin, clientCertificates: 'optional' } },
+      metrics: { serviceMonitor: { enabled: true, tlsConfig: scrapeTlsConfig } },
+    },
+  ],
+  [
+    "ServiceMonitor over HTTPS from the config's own certificate files",
+    {
+      probes: { scheme: 'HTTPS' },
+      config: { server: { admin: { tls: { cert: 'secrets/admin/tls.crt', key: 'secrets/admin/tls.key' } } } },
+      metrics: {
+        serviceMonitor: {
+          enabled: true,
+          tlsConfig: { ca: scrapeTlsConfig.ca, serverName: 'gatehouse.internal' },
+        },
+      },
+    },
+  ],
+  [
+    'ServiceMonitor over admin TLS in a sidecar',
+    {
+      mode: 'sidecar',
+      sidecar: { apiNode: { image: { repository: 'registry.example.com/api' } } },
+      tls: adminTls,
+      metrics: { serviceMonitor: { enabled: true } },
+    },
+  ],
+  [
+    'ServiceMonitor with a tlsConfig over plain HTTP',
+    { metrics: { serviceMonitor: { enabled: true, tlsConfig: scrapeTlsConfig } } },
+  ],
+];
 for (const [name, values, layer] of [
   ...sets.map(([n, v]): [string, Values, Values | undefined] => [n, v, undefined]),
-  ...decisionLayers.map(([n, l]): [string, Values, Values | undefined] => [n, valuesWith(l), l]),
+  ...[...decisionLayers, ...serviceMonitorLayers].map(([n, l]): [string, Values, Values | undefined] => [
+    n,
+    valuesWith(l),
+    l,
+  ]),
 ]) {
   const run = (args: string[]): { status: number | null; out: string } =>
     layer
@@ -237,7 +318,7 @@ for (const [name, values, layer] of [
     const lint = run(['lint', CHART_DIR]);
     assert.equal(lint.status, 0, lint.out);
   });
-  const rendered = run(['template', RELEASE, CHART_DIR]);
+  const rendered = run(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE]);
   check(`${name}: helm template`, () => assert.equal(rendered.status, 0, rendered.out));
   if (rendered.status !== 0) continue;
   const objects = parseAllDocuments(rendered.out)
@@ -267,6 +348,10 @@ const refusals: [string, Values][] = [
   ['the decision listener on 0.0.0.0', { config: { server: { decisions: { host: '0.0.0.0' } } } }],
   ['the bundled Redis without a password', { redis: { enabled: true }, replicaCount: 2 }],
   ['a sidecar without an API node image', { mode: 'sidecar' }],
+  [
+    'a ServiceMonitor over HTTPS with no CA (probes.scheme HTTPS, tls.admin off, no tlsConfig)',
+    { probes: { scheme: 'HTTPS' }, metrics: { serviceMonitor: { enabled: true } } },
+  ],
 ];
 for (const [name, layer] of refusals) {
   check(`refusal as the mirror predicts: ${name}`, () => {

@@ -134,6 +134,26 @@ redis.auth.existingSecret is set and the config names no password.
 {{- ternary "HTTPS" .Values.probes.scheme .Values.tls.admin.enabled -}}
 {{- end -}}
 
+{{/*
+The ServiceMonitor endpoint's tlsConfig when it scrapes HTTPS:
+metrics.serviceMonitor.tlsConfig when given (it replaces the default entirely), else
+the ca.crt of the admin TLS Secret (the issuer's CA, as cert-manager's CA and Vault
+issuers write it; not tls.admin.clientCaSecretName, which verifies clients) and the
+admin Service's in-cluster name, which the admin certificate must carry. Empty when
+neither applies: gatehouse.validate refuses that case.
+*/}}
+{{- define "gatehouse.serviceMonitorTlsConfig" -}}
+{{- if .Values.metrics.serviceMonitor.tlsConfig -}}
+{{- toYaml .Values.metrics.serviceMonitor.tlsConfig -}}
+{{- else if and .Values.tls.admin.enabled .Values.tls.admin.secretName -}}
+ca:
+  secret:
+    name: {{ .Values.tls.admin.secretName }}
+    key: ca.crt
+serverName: {{ printf "%s.%s.svc" (include "gatehouse.adminServiceName" .) .Release.Namespace }}
+{{- end -}}
+{{- end -}}
+
 {{- define "gatehouse.dataPlanePort" -}}
 {{- $server := default dict .Values.config.server -}}
 {{- $listener := default dict $server.dataPlane -}}
@@ -181,6 +201,10 @@ workload template so that `helm template` fails before anything is applied.
 {{- end -}}
 {{- if and .Values.tls.admin.enabled (eq (toString .Values.tls.admin.clientCertificates) "required") -}}
 {{- fail "tls.admin.clientCertificates: required would refuse the kubelet's probes (they present no certificate); use optional" -}}
+{{- end -}}
+{{- $serviceMonitor := and .Values.metrics.serviceMonitor.enabled (or (eq .Values.mode "standalone") .Values.sidecar.apiNode.enabled) -}}
+{{- if and $serviceMonitor (eq (include "gatehouse.probeScheme" .) "HTTPS") (not .Values.metrics.serviceMonitor.tlsConfig) (not (and .Values.tls.admin.enabled .Values.tls.admin.secretName)) -}}
+{{- fail "metrics.serviceMonitor.tlsConfig is needed: the admin listener serves HTTPS (probes.scheme HTTPS) with a certificate the chart does not mount (no tls.admin.enabled with tls.admin.secretName), so the ServiceMonitor has no CA to verify it and every scrape would fail. Set metrics.serviceMonitor.tlsConfig (ca.secret or ca.configMap with the CA that issued the admin certificate, and serverName), or serve the admin certificate through tls.admin" -}}
 {{- end -}}
 {{- if eq (include "gatehouse.dataPlanePort" .) (include "gatehouse.adminPort" .) -}}
 {{- fail "config.server.dataPlane.port and config.server.admin.port must differ" -}}
