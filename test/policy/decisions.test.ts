@@ -134,6 +134,47 @@ describe('decision endpoint', () => {
     assert.ok(Number(refused.headers['retry-after']) > 0);
   });
 
+  it("the two conventions disagreeing is 400: an ingress passes the client's copy of the other one on", async () => {
+    // nginx sets X-Original-URI/-Method and passes a client's X-Forwarded-Uri/-Method as
+    // they came (Traefik the other way round): deciding on the client's copy allowed a
+    // request the ingress then forwarded to another path, or with another method.
+    const ask = (headers: Record<string, string>) =>
+      send(decisions, '/decisions', { headers: { 'x-api-key': KEYS.partner, ...headers } });
+    const uris = await ask({ 'x-forwarded-uri': `${BASE_PATH}/orders`, 'x-original-uri': '/admin/orders' });
+    assertGatehouseError(uris, 400, 'bad_request');
+    assert.match(uris.json<{ message: string }>().message, /X-Forwarded-Uri and X-Original-URI/);
+    assert.equal(uris.headers['x-auth-subject'], undefined);
+    assertGatehouseError(
+      await ask({
+        'x-original-uri': `${BASE_PATH}/orders`,
+        'x-original-method': 'DELETE',
+        'x-forwarded-method': 'GET',
+      }),
+      400,
+      'bad_request',
+    );
+    const same = await ask({
+      'x-forwarded-uri': `${BASE_PATH}/orders`,
+      'x-original-uri': `${BASE_PATH}/orders`,
+      'x-forwarded-method': 'GET',
+      'x-original-method': 'GET',
+    });
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.headers['x-auth-subject'], 'apikey:partner');
+  });
+
+  it('a method in another case is 400, as on the data plane (never decided as the upper-case one)', async () => {
+    const res = await send(decisions, '/decisions', {
+      headers: {
+        'x-forwarded-uri': `${BASE_PATH}/orders`,
+        'x-forwarded-method': 'get',
+        'x-api-key': KEYS.partner,
+      },
+    });
+    assertGatehouseError(res, 400, 'bad_request');
+    assert.equal(res.headers['x-auth-subject'], undefined);
+  });
+
   it('never forwards anything; the data plane ignores a spoofed X-Forwarded-Uri', async () => {
     assert.equal(upstream.requests.length, 0);
     const res = await sendFrom('127.0.0.2', gh.url, `${BASE_PATH}/real`, {

@@ -41,10 +41,12 @@ http {
       auth_request_set $auth_method $upstream_http_x_auth_method;
       auth_request_set $auth_key_id $upstream_http_x_auth_key_id;
       auth_request_set $auth_groups $upstream_http_x_auth_groups;
+      auth_request_set $auth_scopes $upstream_http_x_auth_scopes;
       proxy_set_header X-Auth-Subject $auth_subject;
       proxy_set_header X-Auth-Method $auth_method;
       proxy_set_header X-Auth-Key-Id $auth_key_id;
       proxy_set_header X-Auth-Groups $auth_groups;
+      proxy_set_header X-Auth-Scopes $auth_scopes;
       proxy_set_header X-API-Key "";
       proxy_set_header Authorization "";
       error_page 401 403 500 = @gatehouse_refused;
@@ -168,6 +170,28 @@ describe('nginx auth_request with the decision endpoint', () => {
       (await send(nginxUrl, '/vip/orders', { headers: { 'x-api-key': KEYS.partner } })).status,
       200,
     );
+  });
+
+  it("refuses a client's X-Forwarded-Uri beside nginx's X-Original-URI (400), not the path it names", async () => {
+    // nginx passes the client's headers to the auth subrequest: alice (not a partner) must
+    // not reach /vip by describing a path she may use.
+    const reached = upstream.requests.length;
+    const res = await send(nginxUrl, '/vip/orders', {
+      headers: { 'x-api-key': KEYS.alice, 'x-forwarded-uri': `${BASE_PATH}/orders` },
+    });
+    assertGatehouseError(res, 400, 'bad_request');
+    assert.equal(upstream.requests.length, reached);
+  });
+
+  it('the upstream gets no identity header the client sent, X-Auth-Scopes included', async () => {
+    const res = await send(nginxUrl, `${BASE_PATH}/orders`, {
+      headers: { 'x-api-key': KEYS.alice, 'x-auth-scopes': 'admin', 'x-auth-groups': 'partners' },
+    });
+    assert.equal(res.status, 200, res.text);
+    const seen = upstream.requests.at(-1);
+    assert.equal(seen?.headers['x-auth-subject'], 'apikey:alice');
+    assert.equal(seen?.headers['x-auth-scopes'], undefined);
+    assert.equal(seen?.headers['x-auth-groups'], undefined);
   });
 
   it("passes Gatehouse's 429 through when a rate limit refuses", async () => {
