@@ -91,11 +91,25 @@ describe('cached verifications end with their JWKS key', () => {
     upstream = await startUpstream('api');
     const provider = fixtureProvider(keys, 'jwks', {
       jwksUri: server.jwksUri,
-      algorithms: ['RS256', 'ES256'],
+      algorithms: ['RS256', 'PS256', 'ES256'],
       jwks: { cacheMaxAgeSec: 60, minRefreshSec: 10, unknownKidCooldownSec: 5, fetchTimeoutMs: 1000 },
     });
     gh = await startGatehouse(oneDeployment(upstream, provider), { clock });
   });
+
+  /** Makes the next lookup start the due refresh (a token the cache does not know) and waits for it. */
+  async function refreshNow(): Promise<void> {
+    const labels = { provider: 'fixtures-jwks', reason: 'refresh', result: 'success' };
+    const refreshes = (await readMetric(gh.adminUrl, 'gatehouse_jwks_fetches_total', labels)) ?? 0;
+    assert.equal(
+      (await send(gh.url, '/api/x', { headers: bearer(await signed(keys.ec, clock.now())) })).status,
+      200,
+    );
+    await waitFor(
+      async () => ((await readMetric(gh.adminUrl, 'gatehouse_jwks_fetches_total', labels)) ?? 0) > refreshes,
+      'the JWKS refresh',
+    );
+  }
   after(async () => {
     await gh.stop();
     await server.close();
@@ -129,6 +143,33 @@ describe('cached verifications end with their JWKS key', () => {
     // A key still published keeps its cached verifications.
     const ecToken = await signed(keys.ec, clock.now());
     await verifyAndCache(gh, upstream, ecToken);
+  });
+
+  it('a refresh that narrows the alg of a key ends the cached verifications it no longer allows', async () => {
+    // An RSA key published without alg serves RS256 and PS256; a PS256 token is cached.
+    const ps = await generateKeyPairFor('PS256', 'ps-1');
+    const { alg: _alg, ...anyAlg } = ps.publicJwk;
+    server.setKeys({ keys: [keys.ec.publicJwk, anyAlg] });
+    clock.advance(6_000); // past the unknown-kid cooldown: ps-1 is fetched on demand
+    const token = await signed(ps, clock.now());
+    await verifyAndCache(gh, upstream, token);
+
+    // The issuer now pins the key to RS256: a PS256 signature by it is no longer accepted.
+    server.setKeys({ keys: [keys.ec.publicJwk, { ...anyAlg, alg: 'RS256' }] });
+    clock.advance(50_000); // the refresh is due
+    await refreshNow();
+    const fresh = witness(upstream);
+    assertRefused(await send(gh.url, '/api/x', { headers: bearer(await signed(ps, clock.now())) }), fresh, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+    });
+    const mark = witness(upstream);
+    assertRefused(await send(gh.url, '/api/x', { headers: bearer(token) }), mark, {
+      status: 401,
+      error: 'invalid_token',
+      reached: false,
+    });
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * OpenID Connect Discovery 1.0: where the metadata lives, and what must hold before its
  * `jwks_uri` is trusted. The document's `issuer` must equal the configured issuer exactly
- * (mix-up protection, OIDC Discovery section 4.3), and an https issuer cannot point to an
- * http JWKS.
+ * (mix-up protection, OIDC Discovery section 4.3), and its `jwks_uri` follows the https
+ * rule the configuration applies to a `jwksUri`: an https issuer cannot point to an http
+ * JWKS, and an http JWKS must be on loopback unless the provider sets `allowInsecureHttp`.
  */
 import { fetchJson, type FetchResult } from './http-fetch.js';
 
@@ -14,7 +15,14 @@ export function discoveryUrl(issuer: string): string {
 export type DiscoveryOutcome =
   { readonly ok: true; readonly jwksUri: string } | { readonly ok: false; readonly detail: string };
 
-export function readDiscoveryDocument(document: unknown, expectedIssuer: string): DiscoveryOutcome {
+/** Hosts where http is accepted without `allowInsecureHttp` (the same as config/schema-jwks.ts). */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function readDiscoveryDocument(
+  document: unknown,
+  expectedIssuer: string,
+  allowInsecureHttp = false,
+): DiscoveryOutcome {
   if (typeof document !== 'object' || document === null || Array.isArray(document))
     return { ok: false, detail: 'discovery document is not a JSON object' };
   const { issuer, jwks_uri: jwksUri } = document as Record<string, unknown>;
@@ -31,6 +39,8 @@ export function readDiscoveryDocument(document: unknown, expectedIssuer: string)
     return { ok: false, detail: 'discovery jwks_uri is not http(s)' };
   if (url.protocol === 'http:' && expectedIssuer.startsWith('https:'))
     return { ok: false, detail: 'discovery jwks_uri downgrades an https issuer to http' };
+  if (url.protocol === 'http:' && !allowInsecureHttp && !LOOPBACK_HOSTS.has(url.hostname))
+    return { ok: false, detail: 'discovery jwks_uri is http on a host other than loopback' };
   return { ok: true, jwksUri: url.href };
 }
 
@@ -47,11 +57,11 @@ export type Discovery =
 /** Fetches and checks the issuer's discovery document. Never rejects. */
 export async function discoverJwksUri(
   issuer: string,
-  options: { readonly timeoutMs: number; readonly signal: AbortSignal },
+  options: { readonly timeoutMs: number; readonly signal: AbortSignal; readonly allowInsecureHttp?: boolean },
 ): Promise<Discovery> {
   const url = discoveryUrl(issuer);
   const answer = await fetchJson(url, options);
   if (!answer.ok) return { ...answer, url };
-  const document = readDiscoveryDocument(answer.body, issuer);
+  const document = readDiscoveryDocument(answer.body, issuer, options.allowInsecureHttp);
   return document.ok ? document : { ok: false, result: 'invalid', detail: document.detail, url };
 }

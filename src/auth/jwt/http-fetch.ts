@@ -1,8 +1,8 @@
 /**
  * One bounded GET of a JSON document (a JWKS or an OIDC discovery document) with the
- * global fetch: a hard deadline covering connect, headers and body, a size limit, and the
- * response's Cache-Control max-age. Failures are values; bodies are never logged or
- * returned in errors.
+ * global fetch: a hard deadline covering connect, headers and body, a size limit, the
+ * response's Cache-Control max-age, and no redirects (a 3xx is an HTTP error). Failures
+ * are values; bodies are never logged or returned in errors.
  *
  * The deadline is a timer this module holds, not `AbortSignal.timeout()`: on Node 20 a
  * full GC while the fetch waits can collect an `AbortSignal.timeout()` that nothing but
@@ -125,13 +125,22 @@ async function fetchAndParse(
   let bytes: Uint8Array | undefined;
   let maxAgeSec: number | undefined;
   try {
+    // Redirects are not followed (as jose's remote JWKS): a redirect could lead the fetch
+    // to plain http or to another host, around the https rule checked on the configured URL.
     const response = await fetch(url, {
       signal,
+      redirect: 'manual',
       headers: { accept: 'application/jwk-set+json, application/json' },
     });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      return { ok: false, result: 'http_error', detail: `HTTP ${response.status}`, status: response.status };
+      const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+      return {
+        ok: false,
+        result: 'http_error',
+        detail: `HTTP ${response.status}${redirect}`,
+        status: response.status,
+      };
     }
     maxAgeSec = cacheControlMaxAge(response.headers.get('cache-control'));
     bytes = await readLimited(response, maxBytes);

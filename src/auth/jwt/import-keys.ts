@@ -14,8 +14,8 @@ export interface VerificationKey {
   readonly alg: JwsAlgorithm;
   readonly key: KeyObject;
   /**
-   * Identifies the key material and its kid across fetches and reloads (the same for
-   * every algorithm of one key); a secret appears only hashed.
+   * Identifies the key material, its kid and the algorithms it may verify across fetches
+   * and reloads (the same for every algorithm of one key); a secret appears only hashed.
    */
   readonly fingerprint: string;
 }
@@ -64,7 +64,9 @@ export async function importPublicJwk(
     throw new KeyImportError('key type or "alg" fits none of the allowed algorithms');
   const clean: Record<string, unknown> = {};
   for (const member of PUBLIC_MEMBERS) if (jwk[member] !== undefined) clean[member] = jwk[member];
-  const fingerprint = `jwk:${JSON.stringify([kid ?? null, ...PUBLIC_MEMBERS.map((m) => clean[m] ?? null)])}`;
+  // The algorithms are part of it: a JWKS that narrows a key's `alg` ends the
+  // verifications it made with an algorithm it no longer allows.
+  const fingerprint = `jwk:${JSON.stringify([kid ?? null, ...PUBLIC_MEMBERS.map((m) => clean[m] ?? null), candidates])}`;
   const keys: VerificationKey[] = [];
   for (const alg of candidates) {
     let key: CryptoKey;

@@ -158,7 +158,11 @@ export class JwksCache implements KeySource {
     const { fetchTimeoutMs: timeoutMs } = this.options;
     const signal = this.stopper.signal;
     if (this.jwksUri === undefined && 'discoveryIssuer' in this.options.source) {
-      const discovered = await discoverJwksUri(this.options.source.discoveryIssuer, { timeoutMs, signal });
+      const discovered = await discoverJwksUri(this.options.source.discoveryIssuer, {
+        timeoutMs,
+        signal,
+        allowInsecureHttp: this.options.allowInsecureHttp ?? false,
+      });
       if (!discovered.ok)
         return this.failed(
           'discovery',

@@ -8,6 +8,8 @@ export interface JwksCacheOptions {
   readonly providerId: string;
   /** Either a JWKS URL, or an issuer whose discovery document gives it. */
   readonly source: { readonly jwksUri: string } | { readonly discoveryIssuer: string };
+  /** Accept a discovered http `jwks_uri` on a host other than loopback (the provider's `allowInsecureHttp`). */
+  readonly allowInsecureHttp?: boolean;
   readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
   readonly cacheMaxAgeMs: number;
   readonly minRefreshMs: number;

@@ -49,7 +49,10 @@ export interface JwtAccepted {
   readonly ok: true;
   readonly claims: Readonly<JWTPayload>;
   readonly header: Readonly<JWSHeaderParameters>;
-  /** Epoch ms of `exp`. */
+  /**
+   * Epoch ms of `exp`, or of `iat + maxTokenAgeSec` when that comes first: a cached
+   * verification is not reused from then on (only a fresh one, with the clock tolerance).
+   */
   readonly expiresAt: number;
   /** The life of the key that verified the signature: a cached verification ends with it. */
   readonly key: KeyLife;

@@ -57,6 +57,7 @@ function createKeySource(
   return new JwksCache({
     providerId: provider.id,
     source,
+    allowInsecureHttp: provider.allowInsecureHttp,
     algorithms: new Set([...allowed].filter(isAsymmetricAlgorithm)),
     cacheMaxAgeMs: tuning.cacheMaxAgeSec * 1000,
     minRefreshMs: tuning.minRefreshSec * 1000,
@@ -163,7 +164,19 @@ class ProviderJwtVerifier implements JwtVerifier {
       validateClaims(header, payload, this.claimRules, this.expectedTyp, nowSec) ??
       checkExtraClaims(payload, this.rules, nowSec);
     if (invalid) return invalid;
-    return { ok: true, claims: payload, header, expiresAt: (payload.exp ?? 0) * 1000, key: verifiedBy.life };
+    return { ok: true, claims: payload, header, expiresAt: this.validUntilMs(payload), key: verifiedBy.life };
+  }
+
+  /**
+   * Until when the verification holds: `exp`, or `iat + maxTokenAgeSec` when that comes
+   * first (the token is then refused as too_old), so the verified-token cache, which
+   * serves an entry until this time, never admits a token this verifier would refuse.
+   */
+  private validUntilMs(payload: JWTPayload): number {
+    const exp = payload.exp ?? 0;
+    const maxAge = this.claimRules.maxTokenAgeSec;
+    if (maxAge === undefined || payload.iat === undefined) return exp * 1000;
+    return Math.min(exp, payload.iat + maxAge) * 1000;
   }
 }
 

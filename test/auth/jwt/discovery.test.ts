@@ -75,7 +75,7 @@ describe('OIDC discovery', () => {
     );
   });
 
-  it('checks the document: exact issuer, an http(s) jwks_uri, no downgrade from https', () => {
+  it('checks the document: exact issuer, an http(s) jwks_uri, no downgrade from https, http only on loopback', () => {
     const doc = { issuer: 'https://id.test', jwks_uri: 'https://id.test/keys' };
     assert.deepEqual(readDiscoveryDocument(doc, 'https://id.test'), {
       ok: true,
@@ -93,6 +93,12 @@ describe('OIDC discovery', () => {
     );
     assert.equal(readDiscoveryDocument({ issuer: 'https://id.test' }, 'https://id.test').ok, false);
     assert.equal(readDiscoveryDocument([doc], 'https://id.test').ok, false);
+    // http, as for a configured jwksUri: on loopback only, unless allowInsecureHttp.
+    const local = { issuer: 'http://localhost:8080', jwks_uri: 'http://127.0.0.1:8081/keys' };
+    assert.equal(readDiscoveryDocument(local, 'http://localhost:8080').ok, true);
+    const remote = { ...local, jwks_uri: 'http://keys.id.test/keys' };
+    assert.equal(readDiscoveryDocument(remote, 'http://localhost:8080').ok, false);
+    assert.equal(readDiscoveryDocument(remote, 'http://localhost:8080', true).ok, true);
   });
 
   it('finds jwks_uri in the discovery document and verifies tokens of that issuer', async () => {
