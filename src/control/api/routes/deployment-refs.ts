@@ -4,6 +4,8 @@
  * naming the field), so existence does not leak. The route index (`routes` collection,
  * id `routeKey(host, basePath)`) is written in the deployment's own transaction, so two
  * replicas can never both claim one route; the file's routes are checked beside it.
+ * A route that shares requests with another deployment's (nested base paths, or a host
+ * route over an any-host one) needs deploy on that deployment too: it could take them over.
  */
 import { defaultBasePath } from '../../../config/references.js';
 import type { DeploymentConfig } from '../../../config/schema.js';
@@ -20,10 +22,10 @@ import {
   type ServiceRecord,
   type VersionRecord,
 } from '../../model.js';
-import type { Principal } from '../../permissions.js';
+import { authorize, type InfrastructureFacts, type Principal, type ServiceFacts } from '../../permissions.js';
 import { versionDocId, type Entry } from '../../repository/catalog.js';
 import { getDoc, touch } from '../../repository/documents.js';
-import { seesInfrastructure, seesService } from '../access.js';
+import { infrastructureFacts, seesInfrastructure, seesService, serviceFacts } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { validationFailed, type FieldIssue } from '../validation.js';
 
@@ -74,6 +76,78 @@ function routeTaken(
     `Deployment "${other}" already serves host ${d.host ?? '(any)'} and base path ${basePath}.`,
     { details: { route: { host: d.host ?? null, basePath }, deployment: other } },
   );
+}
+
+/** Whether one Host header can match both route hosts (absent: any host; `*.d`: one label under d). */
+function hostsOverlap(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || a === b) return true;
+  const covers = (wildcard: string, host: string): boolean => {
+    if (!wildcard.startsWith('*.') || host.startsWith('*.')) return false;
+    const suffix = wildcard.slice(1);
+    return host.endsWith(suffix) && !host.slice(0, -suffix.length).includes('.');
+  };
+  return covers(a, b) || covers(b, a);
+}
+
+/** `path` is `base` or below it, by whole segments (as the router matches). */
+function under(path: string, base: string): boolean {
+  return base === '/' || path === base || path.startsWith(`${base}/`);
+}
+
+/**
+ * 409 if the route of `d` shares requests with another deployment's route (one base path
+ * nests in the other, on hosts one request can match) that the caller may not deploy:
+ * the longer or host-specific route would take those requests, with their credentials,
+ * to its own upstream. Both ways: a route may not carve a subtree out of another team's
+ * deployment, nor be created over a subtree someone else holds already. Identical routes
+ * are the route index's (deploymentGuardOps).
+ */
+export async function checkOverlappingRoutes(
+  { catalog, ctx }: ApiDeps,
+  principal: Principal,
+  d: DeploymentRecord,
+): Promise<void> {
+  const basePath = d.basePath ?? defaultBasePath(d.service);
+  const key = routeKey(d.host, basePath);
+  // The configuration file's deployments count as much as the stored ones: a team must not
+  // carve a subtree out of an operator's deployment either.
+  const file = ctx.fileConfig();
+  const services = new Map<string, ServiceFacts>();
+  for (const s of file.services)
+    services.set(s.id, {
+      id: s.id,
+      grants: s.permissions,
+      ...(s.owner === undefined ? {} : { ownerId: s.owner }),
+    });
+  for (const { value } of await catalog.services()) services.set(value.id, serviceFacts(value));
+  const infrastructures = new Map<string, InfrastructureFacts>();
+  for (const i of file.infrastructures) infrastructures.set(i.id, { id: i.id, grants: i.permissions });
+  for (const { value } of await catalog.infrastructures())
+    infrastructures.set(value.id, infrastructureFacts(value));
+  const others = [...file.deployments, ...(await catalog.deployments()).map((entry) => entry.value)];
+  for (const other of others) {
+    if (other.id === d.id || routeKeyOf(other) === key || !hostsOverlap(d.host, other.host)) continue;
+    const otherPath = other.basePath ?? defaultBasePath(other.service);
+    if (!under(basePath, otherPath) && !under(otherPath, basePath)) continue;
+    const service = services.get(other.service);
+    const infrastructure = infrastructures.get(other.infrastructure);
+    const mayDeploy =
+      service !== undefined &&
+      infrastructure !== undefined &&
+      authorize(principal, 'deployment.update', { service, infrastructure }).allowed;
+    if (!mayDeploy)
+      throw new GatehouseError(
+        'conflict',
+        `The route (host ${d.host ?? '(any)'}, base path ${basePath}) overlaps that of deployment "${other.id}" (host ${other.host ?? '(any)'}, base path ${otherPath}), which the caller may not deploy.`,
+        {
+          details: {
+            route: { host: d.host ?? null, basePath },
+            deployment: other.id,
+            overlaps: { host: other.host ?? null, basePath: otherPath },
+          },
+        },
+      );
+  }
 }
 
 /** 409 if a deployment of the configuration file claims the same route. */

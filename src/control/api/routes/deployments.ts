@@ -19,10 +19,12 @@ import { pageSchema, responses, UPDATE_ERRORS, WRITE_ERRORS } from '../schemas.j
 import { deploymentView, deploymentViewSchema } from '../views.js';
 import {
   checkFileRoutes,
+  checkOverlappingRoutes,
   deploymentGuardOps,
   explainRouteConflict,
   releaseRouteOps,
   resolveRefs,
+  routeKeyOf,
   type DeploymentRefs,
 } from './deployment-refs.js';
 
@@ -139,6 +141,7 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
         may(principal, 'deployment.create', refs);
         checkAuthReferences(ctx.fileConfig(), ctx.authMethods(), body.auth);
         checkFileRoutes(deps, body);
+        await checkOverlappingRoutes(deps, principal, body);
         await withRouteErrors(body, () =>
           createDocument(ctx, ref(body.id), body, () => deploymentGuardOps(deps, body), write),
         );
@@ -182,6 +185,9 @@ export function deploymentEndpoints(deps: ApiDeps): Endpoint[] {
         may(principal, 'deployment.update', await resolveRefs(deps, principal, next));
         checkAuthReferences(ctx.fileConfig(), ctx.authMethods(), next.auth);
         checkFileRoutes(deps, next);
+        // An unchanged route takes nothing new; a moved one is checked like a new one.
+        if (routeKeyOf(next) !== routeKeyOf(found.entry.value))
+          await checkOverlappingRoutes(deps, principal, next);
         await withRouteErrors(next, () =>
           updateDocument(
             ctx,
