@@ -115,7 +115,11 @@ export class PrincipalResolver {
   private user(identity: Identity): ResolvedCaller {
     const stored = this.options.users.user(identity.subject);
     if (stored?.disabled) throw authError('invalid_token', 'This user is disabled.', { basic: true });
-    const groups = [...new Set([...identity.groups, ...(stored?.groups ?? [])])];
+    // A Gatehouse token's user is a stored user, whose groups are the truth now: a JWT's
+    // `groups` claim is a copy made at issue, and would keep a removed group (admin
+    // included) for the JWT's whole life. A provider's claim is the provider's word.
+    const claimed = identity.method === 'gatehouse' ? [] : identity.groups;
+    const groups = [...new Set([...claimed, ...(stored?.groups ?? [])])];
     const globalPrivileges = globalPrivilegesFromGroups(groups, this.options.users.groupGrants());
     const scopeLimit = scopeLimitOf(identity);
     return {

@@ -78,6 +78,11 @@ export function createGatehouseAuthenticator(
     const identity = result.identity;
     const user = deps.users.get(identity.subject);
     if (!user || user.disabled) return USER_UNAVAILABLE;
+    // Issued before this user existed: a deleted namesake's JWT, never this user's (iat has
+    // one-second resolution). The subject revocation of a delete misses it on a replica that
+    // saw the delete and the re-creation as one change, or started after both.
+    if (identity.issuedAt !== undefined && identity.issuedAt < Math.floor(user.createdAt / 1000) * 1000)
+      return USER_UNAVAILABLE;
     if (!options.alwaysAcceptLoginTokens && !deps.users.implicitLogin()) return IMPLICIT_LOGIN_DISABLED;
     if (options.strictRevocation) {
       const sid = identity.claims?.sid;

@@ -113,7 +113,8 @@ export async function createTokenServiceModule(ctx: ControlContext): Promise<Con
     keys,
   });
   const adminEndpoints = tokenAdminEndpoints({ users, families, personal, jwts, clock: ctx.clock });
-  for (const e of adminEndpoints) e.mount(router, { principals: ctx.principals, audit });
+  for (const e of adminEndpoints)
+    e.mount(router, { principals: ctx.principals, audit, sessions: ctx.revocations });
   mountMethodNotAllowed(router, adminEndpoints);
 
   return {

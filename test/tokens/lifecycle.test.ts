@@ -4,7 +4,8 @@
  * by default, personal tokens; strict deployments refuse the chains' JWTs), and a user
  * disabled then re-enabled gets none of the tokens issued before the disable back — on
  * the data plane, the admin API and the token endpoints, on every replica, including
- * one started after the re-enable.
+ * one started after the re-enable. Nor does a user deleted and created again under the
+ * same id inherit the JWTs of the deleted one.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -221,5 +222,40 @@ describe('token lifecycle: disable, then re-enable', () => {
       assert.equal((await send(gh.adminUrl, '/api/v1/services', { headers: bearer(fresh.jwt) })).status, 200);
     }
     assert.equal((await refresh(late.adminUrl, fresh.refresh_token as string)).status, 200);
+  });
+});
+
+describe('token lifecycle: deleted, then created again under the same id', () => {
+  let c: Replicas;
+
+  before(async () => {
+    c = await startReplicas(NOW);
+    await createUser(c, 'rey', 'old-rey-password');
+  });
+  after(() => c?.stop());
+
+  it("the old user's JWTs never work for the new one, on a replica started after both changes too", async () => {
+    const old = await login(c.a.adminUrl, 'rey', 'old-rey-password');
+    await assertReached(c.a.url, '/open/x', old.jwt, c.upstream, 'rey');
+
+    c.clock.advance(1000);
+    assert.equal((await c.call('DELETE', '/api/v1/users/rey')).status, 204);
+    await createUser(c, 'rey', 'new-rey-password');
+    // This replica never saw the user missing: only its re-creation.
+    const late: TestGatehouse = await c.startAnother();
+    for (const gh of [c.a, late]) {
+      await assertRefused(gh.url, '/open/x', old.jwt, c.upstream, 401, 'invalid_token');
+      await assertAdminRefuses(gh, old.jwt);
+      assertGatehouseError(
+        await send(gh.adminUrl, '/api/v1/users/me', { headers: bearer(old.jwt) }),
+        401,
+        'invalid_token',
+      );
+    }
+
+    // The new user's own tokens work everywhere (from the next second: see the disable above).
+    c.clock.advance(1000);
+    const fresh = await login(c.a.adminUrl, 'rey', 'new-rey-password');
+    for (const gh of [c.a, late]) await assertReached(gh.url, '/open/x', fresh.jwt, c.upstream, 'rey');
   });
 });

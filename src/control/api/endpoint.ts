@@ -78,6 +78,8 @@ export interface EndpointDef<B, Q> extends Omit<RouteSpec, 'body' | 'query' | 'a
 export interface EndpointDeps {
   readonly principals: PrincipalResolver;
   readonly audit: AuditTrail;
+  /** Revoked refresh-token sessions (the runtime's RevocationList): their JWTs are refused here. */
+  readonly sessions: { isSessionRevoked(sessionId: string): boolean };
 }
 
 export interface Endpoint {
@@ -104,6 +106,17 @@ function insufficientScope(def: { method: string; path: string; scope: ControlSc
     `This credential acts only within its scopes; ${def.method.toUpperCase()} ${def.path} needs ${def.scope}.`,
     { scope: [def.scope] },
   );
+}
+
+/**
+ * A Gatehouse JWT of a revoked refresh-token session (signed out, revoked by an admin, a
+ * reuse detected, a password change) is refused at once, as on the token endpoints: the
+ * admin API is no place to let a revoked session live out its JWT.
+ */
+function checkSession(caller: ResolvedCaller, sessions: EndpointDeps['sessions']): void {
+  const sid = caller.identity?.method === 'gatehouse' ? caller.identity.claims?.sid : undefined;
+  if (typeof sid === 'string' && sessions.isSessionRevoked(sid))
+    throw authError('invalid_token', 'The token has been revoked.', { basic: true });
 }
 
 /** Scope first: a restricted credential learns nothing about objects or privileges it is not scoped for. */
@@ -140,6 +153,7 @@ export function endpoint<B = undefined, Q = undefined>(def: EndpointDef<B, Q>): 
         audit.caller = caller;
         if (caller.principal.kind === 'anonymous')
           throw authError('missing_credentials', 'Send an admin API key or a user token.', { basic: true });
+        checkSession(caller, deps.sessions);
         checkScope(caller, def);
         if (def.requires) allow(authorize(caller.principal, def.requires));
       }

@@ -65,7 +65,8 @@ export const createAdminApiModule: ControlModuleFactory = (ctx): ControlModule =
     res.set('cache-control', 'no-store').json(document);
   });
   const audit = new AuditTrail(ctx.store, ctx.logger);
-  for (const e of endpoints) e.mount(router, { principals: ctx.principals, audit });
+  for (const e of endpoints)
+    e.mount(router, { principals: ctx.principals, audit, sessions: ctx.revocations });
   mountMethodNotAllowed(router, endpoints);
   return { name: 'admin-api', router, routes: [OPENAPI_ROUTE, ...endpoints.map((e) => e.spec)] };
 };
