@@ -55,6 +55,27 @@ export function printTable(header: readonly string[], rows: readonly (readonly s
   for (const row of rows) console.log(row.join('\t'));
 }
 
+const LOOPBACK = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A warning on stderr when a password or refresh token is about to be sent over plain
+ * HTTP to a host other than this machine's loopback (the admin listener's default,
+ * `http://127.0.0.1:9090`, is fine): anyone on the path reads it.
+ */
+export function warnIfPlainHttp(url: string | undefined): void {
+  if (url === undefined) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return;
+  }
+  if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname))
+    console.error(
+      `gatehouse: warning: ${parsed.origin} is plain HTTP: the credentials cross the network unencrypted (use https://)`,
+    );
+}
+
 /** One line for stderr. */
 export function describeError(err: unknown): string {
   if (err instanceof AuthenticationError)

@@ -4,8 +4,15 @@
  * `--password-stdin`), the refresh token is saved to the CLI's file and never printed.
  */
 import type { Command } from 'commander';
+import { cliConfigPath, readSavedLogin } from '../client/cli-config.js';
 import { login, logout } from '../client/login.js';
-import { addClientOptions, clientAction, printJson, type ClientFlags } from './client-options.js';
+import {
+  addClientOptions,
+  clientAction,
+  printJson,
+  warnIfPlainHttp,
+  type ClientFlags,
+} from './client-options.js';
 import { formatDuration } from './durations.js';
 import { promptPassword, readStdin } from './prompt.js';
 
@@ -44,6 +51,8 @@ export function registerLogin(program: Command): void {
   ).action(
     clientAction(async (flags: LoginFlags) => {
       const lifetime = lifetimeSec(flags);
+      const saved = await readSavedLogin(cliConfigPath(flags.configfile)).catch(() => undefined);
+      warnIfPlainHttp(flags.url ?? saved?.url ?? (process.env.GATEHOUSE_URL || undefined));
       const password = flags.passwordStdin ? await readStdin('password') : await promptPassword();
       const result = await login({
         url: flags.url,

@@ -19,6 +19,7 @@ import {
   printFields,
   printJson,
   printTable,
+  warnIfPlainHttp,
   type ClientFlags,
 } from './client-options.js';
 import { formatInstant, parseDurationSec } from './durations.js';
@@ -46,6 +47,7 @@ async function target(flags: ClientFlags): Promise<{ url: string; transport: Tra
   const saved = await readSavedLogin(cliConfigPath(flags.configfile)).catch(() => undefined);
   const url = flags.url ?? (process.env.GATEHOUSE_URL || undefined) ?? saved?.url;
   if (!url) throw new Error('no Gatehouse URL: give --url, set GATEHOUSE_URL, or log in');
+  warnIfPlainHttp(url);
   const explicit =
     flags.cacert !== undefined || flags.nosslverify !== undefined || flags.certFolder !== undefined;
   const tls = explicit ? flags : url === saved?.url ? saved : {};
@@ -86,6 +88,10 @@ async function createToken(flags: CreateFlags): Promise<void> {
     return;
   }
   if (flags.refreshToken !== undefined) {
+    if (flags.refreshToken !== '-')
+      console.error(
+        'gatehouse: warning: a refresh token on the command line is visible to other users (ps) and kept in shell history: use --refresh-token - to read it from stdin',
+      );
     const refreshToken = flags.refreshToken === '-' ? await readStdin('refresh token') : flags.refreshToken;
     const { url, transport } = await target(flags);
     try {
@@ -140,7 +146,10 @@ export function registerTokens(program: Command): void {
       .description('print a token answer as JSON (from --user, --refresh-token, or the saved login)')
       .option('--user <name>', 'password grant for this user (password at a prompt, or --password-stdin)')
       .option('--password-stdin', 'read the password from stdin')
-      .option('--refresh-token <token>', 'refresh-token grant with this token (- reads it from stdin)')
+      .option(
+        '--refresh-token <token>',
+        'refresh-token grant with this token (- reads it from stdin: prefer it, a command line is visible in ps)',
+      )
       .option('--issue-rt', 'also issue a refresh token (with --refresh-token or the saved login: rotate it)')
       .option('--rt-lifetime <duration>', 'refresh-token lifetime for --user, e.g. 30d')
       .option('--rt-unused-life <duration>', 'refresh-token inactivity timeout for --user, e.g. 7d')

@@ -3,7 +3,7 @@
  * retries although they are POSTs: repeating a grant is safe (a lost rotation answer is
  * covered by the server's reuse grace). Non-2xx answers become typed errors.
  */
-import { errorFromAnswer } from './errors.js';
+import { errorFromAnswer, GatehouseError } from './errors.js';
 import type { RequestInit, Response, Transport } from './transport.js';
 
 export interface TokenAnswer {
@@ -65,9 +65,31 @@ async function json<T>(res: Response, expired = false): Promise<T> {
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
+/**
+ * A POST whose body carries a credential (a password or a refresh token). Redirects are
+ * not followed: fetch would send a 307/308's body on to the new location, whatever its
+ * origin or scheme (https to http included), where the Authorization header is dropped
+ * but the body is not.
+ */
 async function post<T>(transport: Transport, url: URL, body: unknown): Promise<T> {
-  const init: RequestInit = { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) };
-  return json<T>(await transport.send(url, init, { retryUnsafe: true }));
+  const init: RequestInit = {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify(body),
+    redirect: 'manual',
+  };
+  const res = await transport.send(url, init, { retryUnsafe: true });
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    const location = res.headers.get('location');
+    throw new GatehouseError({
+      status: res.status,
+      error: 'redirected',
+      message: `${url.origin} answered ${res.status} redirecting to ${location ?? '(no location)'}: a request carrying credentials is not sent on (give the Gatehouse URL it should go to)`,
+      requestId: res.headers.get('x-request-id') ?? undefined,
+    });
+  }
+  return json<T>(res);
 }
 
 export function passwordGrant(
