@@ -16,6 +16,20 @@ export function networkOf(address: string): string {
   return `${hextets.map((h) => h.toString(16)).join(':')}::/64`;
 }
 
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, `::FFFF:c000:201`, …) as the IPv4
+ * address it stands for; anything else unchanged. A proxy on a dual-stack socket reports
+ * IPv4 clients that way: unmapped, they would get a bucket apart from the same client
+ * seen as IPv4, and all of them one /64 (`::/64`) in the failed-credential throttle.
+ */
+export function unmappedIPv4(address: string): string {
+  if (!address.includes(':') || !isIPv6(address)) return address;
+  const h = expandIPv6(address);
+  if (h[5] !== 0xffff || h.slice(0, 5).some((x) => x !== 0)) return address;
+  const [hi = 0, lo = 0] = h.slice(6);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
 function expandIPv6(address: string): number[] {
   const [head = '', tail] = address.split('::');

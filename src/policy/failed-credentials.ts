@@ -9,7 +9,8 @@
  *
  * Across replicas: the count is shared, the block is learnt by each replica from its own
  * increment, so an address gets at most `maxFailures + replicas - 1` refused attempts per
- * window before every replica refuses it.
+ * window before every replica refuses it. While Redis cannot answer, each replica counts
+ * in memory instead: an outage must not lift the throttle.
  */
 import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +46,9 @@ const MAX_DELAY_MS = 2000;
 export class FailedCredentialThrottle {
   /** Blocked addresses → until (ms); created on the first block (lru-cache allocates up front). */
   private blocks: LRUCache<string, number> | undefined;
-  private readonly count: Counter;
+  /** In this process: the counter without Redis, and the fallback while Redis cannot answer. */
+  private readonly local: Counter;
+  private readonly shared: Counter | undefined;
 
   constructor(
     store: Store,
@@ -53,7 +56,21 @@ export class FailedCredentialThrottle {
     private readonly metrics: GatehouseMetrics,
     private readonly logger: Logger,
   ) {
-    this.count = store.backend === 'redis' ? (key, ms) => store.increment(key, ms) : localCounter(clock);
+    this.local = localCounter(clock);
+    this.shared = store.backend === 'redis' ? (key, ms) => store.increment(key, ms) : undefined;
+  }
+
+  /** Counts in Redis when there is one; while it cannot answer, in this process (as limits with `allow` do). */
+  private async count(key: string, windowMs: number): Promise<CounterState> {
+    if (this.shared === undefined) return this.local(key, windowMs);
+    try {
+      return await this.shared(key, windowMs);
+    } catch (err) {
+      // The 401 is answered anyway: failing to count in Redis must neither turn a refusal
+      // into an outage nor stop the throttle (a Redis outage would lift it for everyone).
+      this.logger.debug({ err }, 'failed-credential counter unavailable; counting in this process');
+      return this.local(key, windowMs);
+    }
   }
 
   /** The 429 for a blocked address, or undefined. Says nothing about any credential. */
@@ -91,7 +108,6 @@ export class FailedCredentialThrottle {
         this.blocks.set(address, until);
       }
     } catch (err) {
-      // The 401 is answered anyway: failing to count must not turn a refusal into an outage.
       this.logger.debug({ err }, 'failed-credential counter unavailable');
       return;
     }

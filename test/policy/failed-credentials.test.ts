@@ -68,6 +68,18 @@ describe('failed-credential throttling', () => {
     assert.equal((await from('203.0.113.9', KEYS.alice)).status, 200);
   });
 
+  it('counts an IPv4-mapped address from the proxy as its IPv4 address, not as one /64 for all', async () => {
+    for (let i = 1; i <= 3; i++)
+      assertGatehouseError(
+        await from('::ffff:203.0.113.50', `gh_guess_${i}_000000000`),
+        401,
+        'invalid_token',
+      );
+    assertGatehouseError(await from('203.0.113.50', KEYS.alice), 429, 'rate_limited');
+    assertGatehouseError(await from('::FFFF:cb00:7132', KEYS.alice), 429, 'rate_limited');
+    assert.equal((await from('::ffff:203.0.113.51', KEYS.alice)).status, 200, 'another IPv4 client');
+  });
+
   it('counts an IPv6 client by its /64: rotating addresses within it does not reset the count', async () => {
     for (let i = 1; i <= 3; i++)
       assertGatehouseError(

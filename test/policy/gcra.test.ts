@@ -1,7 +1,7 @@
 /**
  * The GCRA decision and the RateLimit header values as pure functions, with explicit
  * times (no clock, no timing): burst, steady rate, all-or-nothing across limits, and
- * what the headers say before and after a refusal.
+ * what the headers say before and after a refusal, and a clock stepping back.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -58,6 +58,21 @@ describe('GCRA', () => {
     assert.equal(headers.policy, '"header-X-Tenant";q=100;w=1, "clientIp";q=1;w=3600');
     // The tenant limit was not charged by the refused request: 4 of 5 left, not 3.
     assert.match(renderRateLimit(hits.slice(0, 1), gcra.check(hits.slice(0, 1), 0)).state, /r=3;/);
+  });
+
+  it('a clock stepping back never makes a wait longer than a full bucket earns', () => {
+    const spec = limits([{ by: 'deployment', rate: '1/h', burst: 2 }]);
+    const gcra = new LocalGcra();
+    const hits = limitHits('d', spec?.specs ?? [], req, ANONYMOUS, address);
+    const t0 = 1_700_000_000_000;
+    assert.ok(gcra.check(hits, t0).every((v) => v >= 0));
+    // The wall clock steps back a day (NTP, a restored VM): the bucket counts as empty,
+    // not as a day and an hour ahead.
+    const back = t0 - 86_400_000;
+    const refused = gcra.check(hits, back);
+    assert.equal(refused[0], -3_600_000);
+    assert.equal(renderRateLimit(hits, refused).retryAfterSec, 3600);
+    assert.ok((gcra.check(hits, back + 3_600_000)[0] ?? -1) >= 0, 'one interval later, one request fits');
   });
 
   it('needs the identity for subject, apiKey and claim limits: those run after authentication', () => {
