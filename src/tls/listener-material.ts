@@ -5,7 +5,7 @@
  * accepts the whole set) and turned into secure-context options. Used at start, by
  * check-config and by every reload, so all three refuse the same files.
  */
-import { createHash } from 'node:crypto';
+import { constants, createHash } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { join } from 'node:path';
 import type { ListenerTlsConfig } from '../config/schema-tls.js';
@@ -98,6 +98,9 @@ export function loadListenerMaterial(tls: ListenerTlsConfig, files: ListenerTlsF
     cert,
     key,
     minVersion: tls.minVersion,
+    // No TLS 1.2 renegotiation: Node sets `authorized` after the first handshake only, so a
+    // client could renegotiate with a certificate of any CA and be taken for its subject.
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
     ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
     ...(ca && tls.clientCertificates !== 'off' ? { ca } : {}),
     ...(crl && tls.clientCertificates !== 'off' ? { crl } : {}),

@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { startGatehouse, type ConfigObject, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -167,6 +168,35 @@ describe('clientCertificates: optional with method mtls', () => {
       assert.equal(upstream.requests.length, before);
     });
 
+  it('refuses TLS 1.2 renegotiation: a client could present a certificate of another CA in it', async () => {
+    // Node sets `authorized` after the first handshake only: after a renegotiation with a
+    // certificate of any CA, getPeerCertificate() would name that one, still `authorized`.
+    const url = new URL(gh.url);
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({
+        host: url.hostname,
+        port: Number(url.port),
+        ca: pki.read('ca.crt'),
+        cert: pki.read('alice.crt'),
+        key: pki.read('alice.key'),
+        maxVersion: 'TLSv1.2',
+      });
+      const done = (result: string): void => {
+        socket.destroy();
+        resolve(result);
+      };
+      socket.on('error', (err: Error) => done(`error: ${err.message}`));
+      socket.once('secureConnect', () => {
+        assert.equal(socket.authorized, true);
+        const asked = socket.renegotiate({ rejectUnauthorized: true }, (err) =>
+          done(err ? `error: ${err.message}` : 'renegotiated'),
+        );
+        if (!asked) done('not asked');
+      });
+    });
+    assert.notEqual(outcome, 'renegotiated');
+  });
+
   it('answers 403 forbidden to a valid certificate that maps to no identity (no CN)', async () => {
     const before = upstream.requests.length;
     const res = answered(await httpsSend(gh.url, { pki, client: 'nocn', path: '/cn/x' }));
@@ -174,6 +204,18 @@ describe('clientCertificates: optional with method mtls', () => {
     assert.equal(res.json().error, 'forbidden');
     assert.equal(upstream.requests.length, before);
   });
+
+  for (const [what, client] of [
+    ['a CN with a trailing space (X-Auth-Subject would read `alice`)', 'padded-cn'],
+    ['an OU with a leading space, with groupsFromOu', 'padded-ou'],
+  ] as const)
+    it(`answers 403 forbidden to a valid certificate with ${what}`, async () => {
+      const before = upstream.requests.length;
+      const res = answered(await httpsSend(gh.url, { pki, client, path: '/cn/x' }));
+      assert.equal(res.status, 403);
+      assert.equal(res.json().error, 'forbidden');
+      assert.equal(upstream.requests.length, before);
+    });
 
   it('maps a SPIFFE URI SAN to the subject, with groups and scopes from the grants', async () => {
     const res = answered(await httpsSend(gh.url, { pki, client: 'spiffe', path: '/spiffe/x' }));

@@ -3,7 +3,8 @@
  * a root CA and an intermediate, a server certificate for 127.0.0.1/localhost signed by
  * the intermediate (served with its chain), client certificates signed by the root with
  * `openssl ca` (so one can be revoked in a CRL and one can be expired), a SPIFFE
- * certificate (URI SAN) and a client of another CA.
+ * certificate (URI SAN), clients whose CN or OU has surrounding whitespace, and a client
+ * of another CA.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -128,6 +129,9 @@ export function makePki(dir: string): Pki {
   client('bob', '/CN=bob', 'client');
   client('spiffe', '/CN=checkout', 'spiffe');
   client('nocn', '/O=Example', 'client');
+  // Names an upstream could read otherwise: a trailing space in the CN, a leading one in an OU.
+  client('padded-cn', '/CN=alice ', 'client');
+  client('padded-ou', '/OU= team-a/CN=carol', 'client');
   client('expired', '/CN=expired', 'client', [
     '-startdate',
     '20200101000000Z',

@@ -6,6 +6,7 @@
  */
 import type { PeerCertificate } from 'node:tls';
 import type { MtlsSettingsConfig } from '../../config/schema-mtls.js';
+import { isCleanIdentityValue } from './claim-identity.js';
 
 export interface CertificateFacts {
   readonly cn: string | undefined;
@@ -105,9 +106,11 @@ export function compileCertificateMapping(
   }));
   return (facts) => {
     const subject = subjectOf(facts, settings);
-    // Control characters would corrupt the identity headers: such a subject is no identity.
-    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-    if (subject === undefined || subject === '' || /[\x00-\x1f\x7f]/.test(subject)) return undefined;
+    // As for token claims (claim-identity.ts): control characters would corrupt the identity
+    // headers, and surrounding whitespace would be trimmed from X-Auth-Subject (`alice ` read
+    // upstream as `alice`). A subject or OU group the upstream could read otherwise is no identity.
+    if (subject === undefined || subject === '' || !isCleanIdentityValue(subject)) return undefined;
+    if (settings.groupsFromOu && !facts.ou.every(isCleanIdentityValue)) return undefined;
     const groups = new Set<string>(settings.groupsFromOu ? facts.ou : []);
     const scopes = new Set<string>();
     let granted = false;
