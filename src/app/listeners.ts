@@ -69,6 +69,7 @@ export async function openListeners(
   };
   const data = createListenerServer(options, dataHandlers, listenerTls('dataPlane', dp.tls, deps));
   const plain = dp.tls && dp.plainHttp ? createListenerServer(options, dataHandlers, undefined) : undefined;
+  for (const listener of [data, plain]) if (listener) seeEveryHeader(listener);
   const adminServer = createListenerServer(
     {},
     { request: admin },
@@ -103,4 +104,17 @@ export async function openListeners(
     await Promise.all(opened.map(closeServer));
     throw err;
   }
+}
+
+/**
+ * Node keeps only the first 2000 header entries (about 1000 headers) in `req.headers` and
+ * drops the rest without an error, while its parser still frames the body by all of
+ * them: a Transfer-Encoding or Content-Length behind 1000 filler lines went unseen, so the
+ * body was never counted against maxBodyBytes or requestTimeoutMs (and never forwarded).
+ * With no count limit the handler sees every header the parser saw; their total size
+ * stays bounded by Node's header size limit (16 KiB). Set on the server object: the HTTP/1
+ * side of an HTTP/2 server reads it from there too.
+ */
+function seeEveryHeader(listener: ListenerServer): void {
+  (listener.server as unknown as { maxHeadersCount: number }).maxHeadersCount = 0;
 }

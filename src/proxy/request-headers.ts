@@ -123,10 +123,12 @@ function isPlainConnectionValue(value: string): boolean {
 
 /**
  * Response headers from the upstream (undici's raw Buffer pairs) for the client:
- * hop-by-hop and Connection-listed names removed. Flat [name, value, ...] for writeHead.
+ * hop-by-hop and Connection-listed names removed, then Gatehouse's X-Request-Id added
+ * (after the removal, so an upstream's `Connection: x-request-id` cannot drop it).
+ * Flat [name, value, ...] for writeHead.
  */
 export function buildClientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
-  const out: string[] = [];
+  let out: string[] = [];
   let connection: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1');
@@ -140,13 +142,14 @@ export function buildClientResponseHeaders(raw: readonly Buffer[], requestId: st
     if (lower === 'x-request-id') continue;
     out.push(name, value);
   }
-  out.push('x-request-id', requestId);
-  if (!connection) return out;
-  const listed = connectionListedNames(connection);
-  if (!listed) return out;
-  const kept: string[] = [];
-  for (let i = 0; i < out.length; i += 2) {
-    if (!listed.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+  const listed = connection && connectionListedNames(connection);
+  if (listed) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) {
+      if (!listed.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+    }
+    out = kept;
   }
-  return kept;
+  out.push('x-request-id', requestId);
+  return out;
 }

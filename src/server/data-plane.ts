@@ -111,6 +111,9 @@ export class DataPlane {
   };
 
   private serve(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+    // A pipelined request behind an answer that closes the connection is never answered:
+    // not processed (RFC 9112 9.6), nothing forwarded, nothing held.
+    if (answerNeverSent(req, res)) return;
     const startedAt = performance.now();
     const services = this.services;
     const requestId = requestIdFor(req.headers['x-request-id']);
@@ -125,15 +128,24 @@ export class DataPlane {
     // eslint-disable-next-line prefer-const
     let deployment: CompiledDeployment | undefined;
     let proxied: ProxiedExchange | undefined;
-    // 'close' fires exactly once; `on` avoids the wrapper `once` allocates per request.
-    res.on('close', () => {
+    // A pipelined request waits for the answers before it to get the socket. Should the
+    // connection close first (one of them cut or answered with Connection: close later),
+    // Node never closes this response: the socket's close ends it instead.
+    const queuedOn = res.socket === null && req.httpVersionMajor === 1 ? req.socket : undefined;
+    let closed = false;
+    const onClose = (): void => {
+      if (closed) return;
+      closed = true;
+      if (queuedOn) queuedOn.off('close', onClose);
       const completed = res.writableFinished;
       if (!completed) proxied?.cancel();
       const status = completed ? res.statusCode : 499;
       this.recorder.record(plan, req, status, startedAt, requestId, remote, deployment, proxied?.exchange);
       if (plan) services.plans.release(plan);
       if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.wakeIdleWaiters();
-    });
+    };
+    res.on('close', onClose);
+    if (queuedOn) queuedOn.on('close', onClose);
 
     const preflight = services.traffic.preflight(plan, req, res, requestId);
     if (preflight !== undefined) {
@@ -211,4 +223,22 @@ export class DataPlane {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * An HTTP/1.1 request pipelined behind a response that ends the connection (the client's
+ * `Connection: close`, a refusal with `Connection: close`, draining), or arriving on a
+ * connection already closing: Node queues its response for a socket that closes first.
+ */
+function answerNeverSent(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.httpVersionMajor !== 1) return false;
+  const socket = req.socket;
+  if (socket.writable === false) return true;
+  const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  return (
+    current !== null &&
+    current !== undefined &&
+    current !== res &&
+    (!current.shouldKeepAlive || (current as { _last?: boolean })._last === true)
+  );
 }

@@ -178,7 +178,7 @@ describe('headers: upstream → client', () => {
             'HTTP/1.1 200 OK\r\n' +
               'Content-Type: text/plain\r\n' +
               `Content-Length: ${body.length}\r\n` +
-              'Connection: keep-alive, X-Resp-Hop\r\n' +
+              'Connection: keep-alive, X-Resp-Hop, X-Request-Id\r\n' +
               'X-Resp-Hop: hop-value\r\n' +
               'Keep-Alive: timeout=7, max=3\r\n' +
               'Proxy-Authenticate: Basic realm="upstream-proxy"\r\n' +
@@ -218,6 +218,12 @@ describe('headers: upstream → client', () => {
     assert.equal(res.headers['cache-control'], 'no-cache');
     assert.deepEqual(res.headers['set-cookie'], ['s=1; HttpOnly']);
     assert.equal(res.headers['content-type'], 'text/plain');
+  });
+
+  it('keeps its own X-Request-Id on the answer when the upstream names X-Request-Id in Connection', async () => {
+    const res = await send(gh.url, '/strip/response', { headers: { 'x-request-id': 'req-conn-listed' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-request-id'], 'req-conn-listed');
   });
 });
 

@@ -255,6 +255,33 @@ describe('upstream failures', () => {
     assert.ok(bodies.maxBytes <= 1000, `upstream saw at most the limit (${bodies.maxBytes})`);
   });
 
+  it('a Transfer-Encoding or Content-Length behind 1000 other headers is still seen: 413 over maxBodyBytes', async () => {
+    // Node kept only the first ~1000 headers for the handler but framed the body by all of them.
+    const filler = Array.from({ length: 1100 }, (_, i) => `f${i}: x\r\n`).join('');
+    const completed = bodies.completed;
+    const requests = bodyUpstream.requests.length;
+    const chunked = parseRawResponse(
+      await sendRaw(
+        gh.url,
+        `POST /limited/upload HTTP/1.1\r\nHost: x\r\n${filler}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n` +
+          `7d0\r\n${'b'.repeat(2000)}\r\n0\r\n\r\n`,
+      ),
+    );
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.json<{ error: string }>().error, 'body_too_large');
+    const withLength = parseRawResponse(
+      await sendRaw(
+        gh.url,
+        `POST /limited/upload HTTP/1.1\r\nHost: x\r\n${filler}Content-Length: 2000\r\nConnection: close\r\n\r\n` +
+          'b'.repeat(2000),
+      ),
+    );
+    assert.equal(withLength.status, 413);
+    assert.equal(withLength.json<{ error: string }>().error, 'body_too_large');
+    assert.equal(bodyUpstream.requests.length, requests, 'the upstream was not reached');
+    assert.equal(bodies.completed, completed);
+  });
+
   it('a chunked body within maxBodyBytes is forwarded', async () => {
     const completed = bodies.completed;
     const res = await send(gh.url, '/limited/upload', {
