@@ -59,6 +59,12 @@ export function createStoreSchema(secrets: SecretContext) {
       url: z
         .string()
         .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+        // The Redis client parses it with `new URL`, whose error quotes the whole URL,
+        // password included: refuse it here, without quoting it.
+        .refine(
+          (url) => URL.canParse(url),
+          'is not a valid URL (percent-encode reserved characters such as `#` or `@` in a password, or give the password in `password`)',
+        )
         .default('redis://127.0.0.1:6379/0')
         .describe(
           'A `redis://` or `rediss://` URL of one Redis. With `sentinels` only its database number is used; with `cluster` it is ignored.',

@@ -3,7 +3,7 @@
  * password, signing key) given inline, as `{env: NAME}` or as `{file: PATH}`, resolved
  * at parse time without ever putting the value in an error message.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -56,17 +56,43 @@ export function secretRef(ctx: SecretContext) {
       return value;
     }
     const path = isAbsolute(source.file) ? source.file : resolve(ctx.baseDir, source.file);
-    try {
-      const content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-      if (content === '') {
-        issue.addIssue({ code: 'custom', message: `secret file ${path} is empty` });
-        return z.NEVER;
-      }
-      return content;
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      issue.addIssue({ code: 'custom', message: `secret file ${path} cannot be read (${reason})` });
+    const read = readSecretFile(path);
+    if (typeof read !== 'string') {
+      issue.addIssue({ code: 'custom', message: `secret file ${path} ${read.problem}` });
       return z.NEVER;
     }
+    const content = read.replace(/\r?\n$/, '');
+    if (content === '') {
+      issue.addIssue({ code: 'custom', message: `secret file ${path} is empty` });
+      return z.NEVER;
+    }
+    return content;
   });
+}
+
+/** The largest secret file read: a PEM certificate chain fits many times over. */
+export const MAX_SECRET_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A secret file's text, read synchronously on the event loop (during a reload too), so
+ * bounded: only a regular file (a FIFO or `/dev/zero` would block or never end; opening
+ * with O_NONBLOCK keeps a FIFO from blocking the open itself) of at most
+ * MAX_SECRET_FILE_BYTES, checked and read through one descriptor.
+ */
+function readSecretFile(path: string): string | { problem: string } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    if (!fstatSync(fd).isFile()) return { problem: 'is not a regular file' };
+    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_SECRET_FILE_BYTES) return { problem: 'is larger than 1 MiB' };
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    return { problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

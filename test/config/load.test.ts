@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/issues.js';
 import { parseConfig } from '../../src/config/load.js';
+import { MAX_SECRET_FILE_BYTES } from '../../src/config/secret-ref.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
 const parse = (text: string, env: Record<string, string> = {}) =>
@@ -267,6 +268,33 @@ describe('configuration loading', () => {
     const issues = issuesOf(text.replace('hmac.txt', 'missing.txt'), { HMAC_SECRET: 'e'.repeat(48) });
     assert.ok(issues.every((i) => !i.message.includes('eeee')));
   });
+
+  it('refuses a secret file that is too large or not a regular file, naming the file only', () => {
+    writeFileSync(join(dir, 'huge.txt'), 'h'.repeat(MAX_SECRET_FILE_BYTES + 1));
+    writeFileSync(join(dir, 'largest.txt'), 'l'.repeat(MAX_SECRET_FILE_BYTES));
+    const text = (file: string): string =>
+      `${BASE}\nproviders:\n  - {id: a, type: hmac, audiences: [x], secrets: [{secret: {file: ${file}}}]}\n`;
+    const huge = issuesOf(text('huge.txt'));
+    assert.equal(huge[0]?.path, 'providers[0].secrets[0].secret');
+    assert.match(huge[0]?.message ?? '', /huge\.txt is larger than 1 MiB/);
+    assert.ok(huge.every((i) => !i.message.includes('hhhh')));
+    const largest = parse(text('largest.txt')).providers[0];
+    assert.equal(largest?.type === 'hmac' && largest.secrets[0]?.secret.length, MAX_SECRET_FILE_BYTES);
+  });
+
+  it('refuses a Redis URL that the client cannot parse, without quoting its password', () => {
+    // `new URL` (which the Redis client calls at start) throws on it, its error quoting the URL.
+    const issues = issuesOf(
+      `${BASE}\nstore: {type: redis, redis: {url: "redis://:s3cr#t@127.0.0.1:6379/0"}}\n`,
+    );
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['store.redis.url'],
+    );
+    assert.ok(issues.every((i) => !i.message.includes('s3cr')));
+    const ok = parse(`${BASE}\nstore: {type: redis, redis: {url: "redis://:s3cr%23t@127.0.0.1:6379/0"}}\n`);
+    assert.equal(ok.store.redis.url, 'redis://:s3cr%23t@127.0.0.1:6379/0');
+  });
 });
 
 describe('gatehouse check-config', () => {
@@ -274,6 +302,28 @@ describe('gatehouse check-config', () => {
     spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gatehouse-dev.ts', ...args], {
       encoding: 'utf8',
     });
+
+  it('refuses a secret file that is a FIFO or a device at once instead of blocking on it', () => {
+    const fifoDir = mkdtempSync(join(tmpdir(), 'gatehouse-fifo-'));
+    assert.equal(spawnSync('mkfifo', [join(fifoDir, 'secret.pipe')]).status, 0);
+    for (const file of ['secret.pipe', '/dev/zero']) {
+      writeFileSync(
+        join(fifoDir, 'gatehouse.yaml'),
+        `${BASE}\nproviders:\n  - {id: a, type: hmac, audiences: [x], secrets: [{secret: {file: ${file}}}]}\n`,
+      );
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/gatehouse-dev.ts', 'check-config', join(fifoDir, 'gatehouse.yaml')],
+        { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' },
+      );
+      assert.equal(
+        result.status,
+        1,
+        `${file}: status ${result.status} signal ${result.signal}: ${result.stderr}`,
+      );
+      assert.ok(result.stderr.includes(`${file} is not a regular file`), result.stderr);
+    }
+  });
 
   it('exits 0 for a valid file and prints a summary', () => {
     const result = cli('check-config', 'config/gatehouse.yaml');
