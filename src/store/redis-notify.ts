@@ -9,9 +9,12 @@
  *
  * Where delivery cannot be sure, subscribers are told to re-read everything
  * (Subscription.resync): when a stream read fails (once per failure streak, so a
- * replica cut off from Redis notices within one backstop period) and after the
+ * replica cut off from Redis notices within one backstop period), after the
  * subscriber connection is re-established (Redis may have restarted and lost
- * writes its subscribers had already seen). A resubscription that fails is retried.
+ * writes its subscribers had already seen), and when the entry at a reader's cursor is
+ * gone (trimmed by MAXLEN before the reader caught up, e.g. while its wake-ups were
+ * lost on a stalled subscriber connection, or lost by Redis). A resubscription that
+ * fails is retried.
  */
 import type { Logger } from '../observability/log.js';
 import type { RedisLink } from './redis-client.js';
@@ -52,19 +55,42 @@ class StreamReader {
     if (this.retry !== undefined) clearTimeout(this.retry);
   }
 
+  /**
+   * The entry at the cursor is gone: the stream was trimmed past it (MAXLEN) before this
+   * reader caught up, or Redis lost it (a restart or failover that lost writes). Entries
+   * may have been missed: the subscriber re-reads what it keeps. When nothing at or after
+   * the cursor is left, the stream went back (its new ids may be lower than the cursor,
+   * e.g. a new master whose clock is behind): follow it from its current last entry.
+   */
+  private async missed(wentBack: boolean): Promise<void> {
+    this.logger?.warn(
+      { stream: this.stream, cursor: this.cursor },
+      'store notifications were trimmed or lost before this replica read them; re-reading',
+    );
+    if (wentBack) {
+      const last = await this.link.call('XREVRANGE', this.stream, '+', '-', 'COUNT', 1);
+      this.cursor = lastId(last);
+    }
+    this.subscription.resync();
+  }
+
   private async read(): Promise<void> {
     try {
       do {
         this.again = false;
         for (;;) {
+          // From the cursor's own entry (inclusive): if it is gone, entries may have been missed.
           const entries = parseEntries(
-            await this.link.call('XRANGE', this.stream, `(${this.cursor}`, '+', 'COUNT', BATCH),
+            await this.link.call('XRANGE', this.stream, this.cursor, '+', 'COUNT', BATCH),
           );
+          const read = entries.length;
+          if (entries[0]?.[0] === this.cursor) entries.shift();
+          else if (this.cursor !== '0-0') await this.missed(entries.length === 0);
           for (const [id, message] of entries) {
             this.cursor = id;
             this.subscription.push(message);
           }
-          if (entries.length < BATCH) break;
+          if (read < BATCH) break;
         }
       } while (this.again && this.subscription.active);
       this.broken = false;
@@ -86,6 +112,11 @@ class StreamReader {
       this.running = false;
     }
   }
+}
+
+/** XREVRANGE … COUNT 1 reply → the stream's last id, '0-0' when empty. */
+function lastId(reply: unknown): string {
+  return Array.isArray(reply) && Array.isArray(reply[0]) ? String((reply[0] as unknown[])[0]) : '0-0';
 }
 
 /** XRANGE reply → [id, message] pairs. */
@@ -135,8 +166,7 @@ export class RedisChangeFeed {
         void this.resubscribe(this.readies > 1);
       });
     }
-    const last = await this.link.call('XREVRANGE', stream, '+', '-', 'COUNT', 1);
-    const cursor = Array.isArray(last) && Array.isArray(last[0]) ? String((last[0] as unknown[])[0]) : '0-0';
+    const cursor = lastId(await this.link.call('XREVRANGE', stream, '+', '-', 'COUNT', 1));
     const reader = new StreamReader(subscription, this.link, stream, cursor, this.logger);
     let set = this.readers.get(stream);
     if (set === undefined) {

@@ -6,7 +6,9 @@
  * serialized by SQLite's write lock, so a reader sees rows in id order without gaps
  * (at-least-once, in order). Rows older than the retention are pruned by the sweep.
  * A failed poll tells every subscriber to re-read what it keeps (Subscription.resync),
- * once per failure streak: rows may be pruned before the next poll succeeds.
+ * once per failure streak: rows may be pruned before the next poll succeeds. So does a
+ * poll that finds rows after its cursor already pruned (the process was paused, or its
+ * polls stalled, for longer than the retention): the ids have a hole there.
  */
 import type { Logger } from '../observability/log.js';
 import type { Notifications } from './base.js';
@@ -40,7 +42,13 @@ export class SqliteChangeFeed {
     private readonly logger: Logger | undefined,
   ) {
     this.insertChange = db.prepare('INSERT INTO changes (channel, message, time) VALUES (?, ?, ?)');
-    this.lastId = db.prepare('SELECT coalesce(max(id), 0) AS id FROM changes').pluck();
+    // The largest id ever given, even when its row was pruned (sqlite_sequence keeps it).
+    this.lastId = db
+      .prepare(
+        `SELECT max(coalesce((SELECT max(id) FROM changes), 0),
+                    coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)) AS id`,
+      )
+      .pluck();
     this.after = db.prepare(
       `SELECT id, channel, message FROM changes WHERE id > ? ORDER BY id LIMIT ${BATCH}`,
     );
@@ -92,7 +100,12 @@ export class SqliteChangeFeed {
     if (this.subscriptions.size === 0) return;
     try {
       for (;;) {
+        // Read before the rows: every id up to `last` was committed, so a missing one was pruned.
+        const last = this.lastId.get() as number;
         const rows = this.after.all(this.cursor) as ChangeRow[];
+        const next = rows[0]?.id ?? last + 1;
+        if (next > this.cursor + 1 && last > this.cursor)
+          this.missed(rows[0] === undefined ? last : undefined);
         for (const row of rows) {
           for (const [subscription, start] of this.subscriptions)
             if (row.id > start && subscription.channel === row.channel) subscription.push(row.message);
@@ -107,5 +120,15 @@ export class SqliteChangeFeed {
       this.logger?.warn({ err }, 'store change feed poll failed; retrying');
       for (const subscription of this.subscriptions.keys()) subscription.resync();
     }
+  }
+
+  /** Rows after the cursor were pruned unread: every subscriber re-reads what it keeps. */
+  private missed(skipTo: number | undefined): void {
+    this.logger?.warn(
+      { after: this.cursor },
+      'store change feed: notifications were pruned before this process read them; re-reading',
+    );
+    if (skipTo !== undefined) this.cursor = skipTo;
+    for (const subscription of this.subscriptions.keys()) subscription.resync();
   }
 }
