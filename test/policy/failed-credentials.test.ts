@@ -12,7 +12,7 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send } from '../helpers/http.js';
 import { metricValue, scrapeMetrics } from '../helpers/metrics.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
-import { apiKeyConfig, BASE_PATH, KEYS } from './fixtures.js';
+import { apiKeyConfig, BASE_PATH, KEYS, THROTTLED_SERVER } from './fixtures.js';
 
 describe('failed-credential throttling', () => {
   let upstream: TestUpstream;
@@ -26,12 +26,7 @@ describe('failed-credential throttling', () => {
     gh = await startGatehouse(
       {
         ...apiKeyConfig([upstream.url]),
-        server: {
-          dataPlane: {
-            trustProxy: ['127.0.0.1'],
-            failedCredentials: { windowSec: 60, slowAfter: 100, maxFailures: 3, cooldownSec: 120 },
-          },
-        },
+        ...THROTTLED_SERVER,
       },
       { clock },
     );

@@ -49,3 +49,13 @@ export const withKey = (key: string, extra: Record<string, string> = {}): Record
   'x-api-key': key,
   ...extra,
 });
+
+/** Failed-credential throttling the tests can reach quickly, behind 127.0.0.1 as the trusted proxy. */
+export const THROTTLED_SERVER: ConfigObject = {
+  server: {
+    dataPlane: {
+      trustProxy: ['127.0.0.1'],
+      failedCredentials: { windowSec: 60, slowAfter: 100, maxFailures: 3, cooldownSec: 120 },
+    },
+  },
+};

@@ -15,7 +15,7 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { send } from '../helpers/http.js';
 import { metricValue, scrapeMetrics } from '../helpers/metrics.js';
 import { closeClient, closeWsNode, startWsNode, type WsNode } from '../helpers/websocket.js';
-import { apiKeyConfig, BASE_PATH, KEYS, withKey } from './fixtures.js';
+import { apiKeyConfig, BASE_PATH, KEYS, withKey, THROTTLED_SERVER } from './fixtures.js';
 
 type Handshake =
   | { readonly upgraded: true; readonly ws: WebSocket }
@@ -66,14 +66,7 @@ describe('WebSocket handshakes under the traffic policy', () => {
         [node.upstream.url],
         { rateLimits: [{ by: 'apiKey', rate: '1/m', burst: 2 }] },
         {},
-        {
-          server: {
-            dataPlane: {
-              trustProxy: ['127.0.0.1'],
-              failedCredentials: { windowSec: 60, slowAfter: 100, maxFailures: 3, cooldownSec: 120 },
-            },
-          },
-        },
+        THROTTLED_SERVER,
       ),
       { clock },
     );

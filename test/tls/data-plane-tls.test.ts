@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as http2Connect, type IncomingHttpHeaders } from 'node:http2';
+import {
+  connect as http2Connect,
+  type ClientHttp2Session,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -166,21 +171,8 @@ describe('the data plane over TLS', () => {
 
   it('refuses an HTTP/2 request whose Host names another authority than :authority (RFC 9113 8.3.1)', async () => {
     const session = http2Connect(gh.url, { ca: pki.read('ca.crt') });
-    const ask = (host: string): Promise<{ status: number; body: string }> =>
-      new Promise((resolve, reject) => {
-        const stream = session.request({
-          ':path': '/public/api/v1/svc/authority',
-          ':authority': new URL(gh.url).host,
-          host,
-        });
-        let status = 0;
-        const chunks: Buffer[] = [];
-        stream.on('response', (h) => (status = Number(h[':status'])));
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
-        stream.on('error', reject);
-        stream.end();
-      });
+    const ask = (host: string) =>
+      h2Ask(session, { ':path': '/public/api/v1/svc/authority', ':authority': new URL(gh.url).host, host });
     try {
       const reached = upstream.requests.length;
       const other = await ask('other.example');
@@ -198,16 +190,7 @@ describe('the data plane over TLS', () => {
   it('answers an HTTP/2 request Gatehouse refuses with the JSON error', async () => {
     const session = http2Connect(gh.url, { ca: pki.read('ca.crt') });
     try {
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const stream = session.request({ ':path': '/nowhere' });
-        let status = 0;
-        const chunks: Buffer[] = [];
-        stream.on('response', (h) => (status = Number(h[':status'])));
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
-        stream.on('error', reject);
-        stream.end();
-      });
+      const { status, body } = await h2Ask(session, { ':path': '/nowhere' });
       assert.equal(status, 404);
       assert.equal((JSON.parse(body) as { error: string }).error, 'no_deployment');
     } finally {
@@ -215,3 +198,20 @@ describe('the data plane over TLS', () => {
     }
   });
 });
+
+/** One HTTP/2 request without a body on `session`: the status and the body as text. */
+function h2Ask(
+  session: ClientHttp2Session,
+  headers: OutgoingHttpHeaders,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
+    stream.on('error', reject);
+    stream.end();
+  });
+}
